@@ -1,0 +1,32 @@
+/*
+ * herald.h: the context every part of heraldd is handed. There is no global
+ * god-struct: modules keep their own state behind the pointers below.
+ */
+#ifndef HERALD_HERALD_H
+#define HERALD_HERALD_H
+
+struct event_base;
+struct event;
+struct herald_conf;
+struct store;
+
+struct herald {
+	struct event_base	*base;
+	struct herald_conf	*conf;
+	struct store		*store;
+	int			 foreground;
+
+	/* Module state, owned by the module named. */
+	struct heartbeat	*heartbeat;
+	struct trap		*trap;
+	struct poller		*poller;
+	struct inventory	*inventory;
+	struct rules		*rules;
+	struct api		*api;
+	struct notify		*notify;
+};
+
+/* heraldd's main(); a library function so that tests can link it. */
+int	herald_main(int, char **);
+
+#endif

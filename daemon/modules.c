@@ -1,0 +1,16 @@
+/*
+ * modules.c: every module of heraldd, in start order (stopped in reverse).
+ * Add a module here and its configuration section exists.
+ */
+#include "config.h"
+
+#include <stddef.h>
+
+#include "module.h"
+
+extern const struct herald_module heartbeat_module;
+
+const struct herald_module *const herald_modules[] = {
+	&heartbeat_module,
+	NULL
+};

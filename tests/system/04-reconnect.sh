@@ -1,0 +1,42 @@
+#!/bin/bash
+# 04-reconnect: heraldd on its own PostgreSQL, which is stopped and started
+# again under it. heraldd must keep running, say so once per state change,
+# reconnect, and write again (the heartbeat after the restart).
+. "${top_srcdir:-.}/tests/lib/tap.sh"
+[ -x "${PGBIN:-}/initdb" ] || skip_all "no PostgreSQL server binaries"
+plan 9
+
+pgdir="$TEST_TMP/pg"
+port=$(pg_free_port)
+pg_start "$pgdir" "$port" || { fail "private PostgreSQL starts"; exit 1; }
+TEST_CLEANUP="$TEST_CLEANUP pg_stop '$pgdir';"
+db="host=$pgdir port=$port user=postgres dbname=postgres"
+"$HERALDCTL" db migrate -d "$db" >/dev/null
+write_conf "$TEST_TMP/h.conf" "$db"
+start_heraldd "$TEST_TMP/h.conf" "$TEST_TMP/h.log"
+ok "heraldd connects" wait_log "$TEST_TMP/h.log" "database connected"
+
+pg_stop "$pgdir"
+ok "losing the server is logged" wait_log "$TEST_TMP/h.log" "database connection lost"
+sleep 3
+ok "heraldd keeps running while the database is down" alive $HERALDD_PID
+is "the loss is logged once, the retries are not" \
+	"$(grep -c -e "database connection lost" -e "database unreachable" "$TEST_TMP/h.log")" "1"
+
+restart=$(date -u +%s)
+pg_start "$pgdir" "$port"
+ok "it reconnects on its own" wait_log "$TEST_TMP/h.log" "database connection restored" 40
+beat_after_restart() {
+	[ "$(q "$db" "SELECT extract(epoch FROM last_seen)::bigint >= $restart FROM instances WHERE pid=$HERALDD_PID")" = t ]
+}
+ok "and writes again: a heartbeat newer than the restart" wait_for 10 beat_after_restart
+
+# Starting with the database down is no error either.
+pg_stop "$pgdir"
+stop_heraldd
+start_heraldd "$TEST_TMP/h.conf" "$TEST_TMP/h2.log"
+ok "heraldd starts with the database down" wait_log "$TEST_TMP/h2.log" "database unreachable"
+pg_start "$pgdir" "$port"
+ok "and connects when it comes up" wait_log "$TEST_TMP/h2.log" "database connected" 40
+stop_heraldd
+is "and still stops with status 0" "$STOP_RC" "0"
