@@ -155,6 +155,18 @@ heraldd_store_state_cb(struct store *st, enum store_state s, void *arg)
 	sdnotify_status("%s", names[s]);
 }
 
+/* libevent's own warnings go through our log like everything else. */
+static void
+heraldd_event_log_cb(int severity, const char *msg)
+{
+	if (severity >= EVENT_LOG_ERR)
+		log_error("libevent: %s", msg);
+	else if (severity == EVENT_LOG_WARN)
+		log_warnx("libevent: %s", msg);
+	else
+		log_debug("event", "%s", msg);
+}
+
 static int
 heraldd_start_modules(struct herald *h)
 {
@@ -256,6 +268,7 @@ herald_main(int argc, char **argv)
 	heraldd_apply_log(h.conf, &o);
 	heraldd_apply_timezone(h.conf);
 	signal(SIGPIPE, SIG_IGN);
+	event_set_log_callback(heraldd_event_log_cb);
 	if ((h.base = event_base_new()) == NULL)
 		fatalx("cannot create the event loop");
 	rc = heraldd_run(&h, &o);
