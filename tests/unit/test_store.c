@@ -1,0 +1,207 @@
+/*
+ * test_store.c: the asynchronous store against the suite's real PostgreSQL
+ * (HERALD_TEST_PGHOST/PGPORT from tests/run; skipped without them):
+ * parameters, COPY, SQL errors, LISTEN/NOTIFY and the queue limit.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <event2/event.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "store.h"
+
+struct fixture {
+	struct event_base	*base;
+	struct store		*st;
+	int			 done;
+	char			 got[256];
+	ExecStatusType		 status;
+};
+
+static void
+up_cb(struct store *st, enum store_state s, void *arg)
+{
+	struct fixture *f = arg;
+
+	if (s == STORE_UP)
+		event_base_loopbreak(f->base);
+}
+
+static int
+setup(void **state)
+{
+	const char *host = getenv("HERALD_TEST_PGHOST");
+	const char *port = getenv("HERALD_TEST_PGPORT");
+	struct timeval tv = { 10, 0 };
+	struct fixture *f;
+	char ci[512];
+
+	if (host == NULL || port == NULL)
+		return 0;
+	f = calloc(1, sizeof(*f));
+	snprintf(ci, sizeof(ci), "host=%s port=%s user=postgres dbname=postgres",
+	    host, port);
+	f->base = event_base_new();
+	f->st = store_new(f->base, ci, 5, 3);
+	store_watch(f->st, up_cb, f);
+	store_start(f->st);
+	event_base_loopexit(f->base, &tv);
+	event_base_dispatch(f->base);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	if (f != NULL) {
+		store_free(f->st);
+		event_base_free(f->base);
+		free(f);
+	}
+	return 0;
+}
+
+static struct fixture *
+fixture_or_skip(void **state)
+{
+	struct fixture *f = *state;
+
+	if (f == NULL)
+		skip();
+	assert_int_equal(store_state(f->st), STORE_UP);
+	f->done = 0;
+	f->got[0] = '\0';
+	return f;
+}
+
+static void
+result_cb(struct store *st, PGresult *res, void *arg)
+{
+	struct fixture *f = arg;
+
+	f->status = PQresultStatus(res);
+	if (f->status == PGRES_TUPLES_OK && PQntuples(res) > 0)
+		snprintf(f->got, sizeof(f->got), "%s", PQgetvalue(res, 0, 0));
+	else if (f->status == PGRES_FATAL_ERROR)
+		snprintf(f->got, sizeof(f->got), "%s", store_errmsg(res));
+	f->done++;
+}
+
+static void
+run_until(struct fixture *f, int n)
+{
+	struct timeval tv = { 0, 20000 };
+	int i;
+
+	for (i = 0; i < 500 && f->done < n; i++) {
+		event_base_loopexit(f->base, &tv);
+		event_base_dispatch(f->base);
+	}
+	assert_int_equal(f->done, n);
+}
+
+static void
+test_params(void **state)
+{
+	struct fixture *f = fixture_or_skip(state);
+	const char *p[2] = { "北京'; DROP TABLE x; --", NULL };
+
+	assert_int_equal(store_query(f->st, "SELECT $1::text || coalesce($2, '|null')",
+	    2, p, result_cb, f), 0);
+	run_until(f, 1);
+	assert_int_equal(f->status, PGRES_TUPLES_OK);
+	assert_string_equal(f->got, "北京'; DROP TABLE x; --|null");
+}
+
+static void
+test_copy(void **state)
+{
+	struct fixture *f = fixture_or_skip(state);
+	static const char rows[] = "1\tone\n2\ttwo\\tand tab\n3\t\\N\n";
+
+	store_query(f->st, "CREATE TEMP TABLE c (a int, b text)", 0, NULL,
+	    result_cb, f);
+	store_copy(f->st, "COPY c (a, b) FROM STDIN", rows, strlen(rows),
+	    result_cb, f);
+	run_until(f, 2);
+	assert_int_equal(f->status, PGRES_COMMAND_OK);
+	store_query(f->st, "SELECT count(*) || ':' || max(b) || ':' || "
+	    "count(b) FROM c", 0, NULL, result_cb, f);
+	run_until(f, 3);
+	assert_string_equal(f->got, "3:two\tand tab:2");
+}
+
+static void
+test_sql_error(void **state)
+{
+	struct fixture *f = fixture_or_skip(state);
+
+	store_query(f->st, "SELECT * FROM no_such_table", 0, NULL, result_cb, f);
+	store_query(f->st, "SELECT 'still fine'", 0, NULL, result_cb, f);
+	run_until(f, 2);
+	assert_int_equal(f->status, PGRES_TUPLES_OK);
+	assert_string_equal(f->got, "still fine");
+}
+
+static void
+notify_cb(struct store *st, const char *ch, const char *payload, void *arg)
+{
+	struct fixture *f = arg;
+
+	snprintf(f->got, sizeof(f->got), "%s:%s", ch, payload);
+	f->done++;
+}
+
+static void
+test_listen(void **state)
+{
+	struct fixture *f = fixture_or_skip(state);
+
+	store_listen(f->st, "herald_test", notify_cb, f);
+	store_query(f->st, "SELECT pg_notify('herald_test', 'hello')", 0, NULL,
+	    NULL, NULL);
+	run_until(f, 1);
+	assert_string_equal(f->got, "herald_test:hello");
+}
+
+static void
+test_queue_limit(void **state)
+{
+	struct fixture *f = fixture_or_skip(state);
+	int i, accepted = 0;
+
+	/* queue_max is 3 in this fixture. */
+	for (i = 0; i < 5; i++)
+		accepted += store_query(f->st, "SELECT 1", 0, NULL, result_cb,
+		    f) == 0;
+	assert_int_equal(accepted, 3);
+	assert_int_equal(store_queued(f->st), 3);
+	run_until(f, 3);
+	assert_int_equal(store_queued(f->st), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_params),
+		cmocka_unit_test(test_copy),
+		cmocka_unit_test(test_sql_error),
+		cmocka_unit_test(test_listen),
+		cmocka_unit_test(test_queue_limit),
+	};
+
+	log_init(1, LOG_LEVEL_ERROR, 0);
+	return cmocka_run_group_tests_name("store", tests, setup, teardown);
+}
