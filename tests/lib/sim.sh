@@ -5,8 +5,9 @@
 #                                    control socket $SIM_SOCK; sets SIM_PID
 #   sim COMMAND...                   one command over the control socket
 #   sim_addr N                       "ADDR:PORT" of the N-th device (from 1)
-#   start_trapd [v3]                 snmptrapd -f -n -On on a free UDP port;
-#                                    sets TRAPD_PORT, TRAPD_LOG
+#   start_trapd                      snmptrapd -f -n -On on a free UDP port;
+#                                    sets TRAPD_PORT, TRAPD_LOG (a new log
+#                                    for each receiver started)
 #   trap_count OID                   traps received whose snmpTrapOID is OID
 #   traps_with OID                   those traps, one per line
 
@@ -47,7 +48,8 @@ sim_addr() {
 start_trapd() {
 	command -v snmptrapd >/dev/null || skip_all "snmptrapd is not installed"
 	TRAPD_PORT=$(free_udp_port)
-	TRAPD_LOG="$TEST_TMP/traps.log"
+	TRAPD_N=$((${TRAPD_N:-0} + 1))
+	TRAPD_LOG="$TEST_TMP/traps$TRAPD_N.log"
 	cat >"$TEST_TMP/snmptrapd.conf" <<EOF
 disableAuthorization yes
 createUser -e $SIM_ENGINE $SIM_USER SHA $SIM_AUTH AES $SIM_PRIV
