@@ -131,6 +131,8 @@ struct dsl_line {
 	uint32_t	 sub;		/* subscriber number */
 };
 
+struct deferred;
+
 struct mib_entry {
 	uint32_t	 inst[3];
 	uint16_t	 col;		/* index into vendor cols */
@@ -197,6 +199,7 @@ struct device {
 	void			*sessp;
 	netsnmp_transport	*transport;
 	struct event		*ev;
+	struct deferred		*deferred;	/* slow answers waiting */
 	struct dev_stats	 st;
 };
 

@@ -30,6 +30,7 @@ struct deferred {
 	struct device	*d;
 	netsnmp_pdu	*reply;
 	struct event	*ev;
+	struct deferred	*next;
 };
 
 static const char *const misbehave_names[] = {
@@ -385,6 +386,20 @@ agent_send(struct device *d, netsnmp_pdu *r)
 }
 
 static void
+agent_deferred_free(struct deferred *df)
+{
+	struct deferred **pp;
+
+	for (pp = &df->d->deferred; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == df) {
+			*pp = df->next;
+			break;
+		}
+	event_free(df->ev);
+	free(df);
+}
+
+static void
 agent_deferred_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct deferred *df = arg;
@@ -395,8 +410,7 @@ agent_deferred_cb(evutil_socket_t fd, short what, void *arg)
 		snmp_free_pdu(df->reply);
 	else
 		agent_send(df->d, df->reply);
-	event_free(df->ev);
-	free(df);
+	agent_deferred_free(df);
 }
 
 /* Slow agent: answer after delay_ms, counting requests in flight. */
@@ -408,6 +422,8 @@ agent_defer(struct device *d, netsnmp_pdu *r)
 
 	df->d = d;
 	df->reply = r;
+	df->next = d->deferred;
+	d->deferred = df;
 	df->ev = evtimer_new(d->sim->base, agent_deferred_cb, df);
 	tv.tv_sec = d->delay_ms / 1000;
 	tv.tv_usec = (d->delay_ms % 1000) * 1000;
@@ -492,6 +508,10 @@ agent_open(struct device *d, char *err, size_t errlen)
 void
 agent_close(struct device *d)
 {
+	while (d->deferred != NULL) {
+		snmp_free_pdu(d->deferred->reply);
+		agent_deferred_free(d->deferred);
+	}
 	if (d->ev != NULL)
 		event_free(d->ev);
 	if (d->sessp != NULL)

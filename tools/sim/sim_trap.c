@@ -209,6 +209,13 @@ trap_send(struct sim *s, struct trapitem *it)
 	u_char engine[64];
 	size_t elen;
 
+	/* a device that lost power meanwhile takes its queue with it */
+	if (it->d->silent) {
+		it->d->st.traps_suppressed++;
+		s->tq->suppressed++;
+		snmp_free_pdu(pdu);
+		return;
+	}
 	ap = xcalloc(1, sizeof(*ap));
 	ap->remote_addr.sin = s->tq->target;
 	pdu->transport_data = ap;
