@@ -173,6 +173,9 @@ inventory_phone_normalise(const char *in, char *out, size_t len)
 	size_t n = 0;
 	const char *p = in, *s;
 
+	/* Only China's country code: "+1 415..." is not a local number. */
+	if (*p == '+' && strncmp(p + 1, "86", 2) != 0)
+		return -1;
 	if (*p == '+')
 		p++;
 	for (; *p != '\0'; p++) {
