@@ -121,6 +121,11 @@ struct inv_import {
 	size_t		 nerrs;
 };
 
+const char inventory_fetch_failed_sql[] =
+	"INSERT INTO inventory_imports (kind, source, checksum, finished_at, "
+	"duration_ms, result, error, run_by) VALUES ($1, $2, '', now(), 0, "
+	"'failed', 'cannot fetch: ' || $3, $4)";
+
 const char *
 inventory_kind_name(enum inv_kind k)
 {

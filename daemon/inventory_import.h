@@ -65,6 +65,12 @@ struct inv_import_result {
 	void		*changes;	/* examples until reported (internal) */
 };
 
+/*
+ * Record a download that failed (parameters: kind, source, error, run_by),
+ * so that inventory_imports shows every attempt.
+ */
+extern const char inventory_fetch_failed_sql[];
+
 int		 inventory_import_file(PGconn *, const char *path,
 		    const struct inv_import_opts *, struct inv_import_result *);
 const char	*inventory_kind_name(enum inv_kind);

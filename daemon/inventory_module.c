@@ -395,19 +395,27 @@ inventory_submit(struct inventory *inv, struct inv_job *j)
 	pthread_mutex_unlock(&inv->mu);
 }
 
+/* Who ran an import, for inventory_imports.run_by. */
+static void
+inventory_run_by(char *buf, size_t len)
+{
+	char host[256];
+
+	if (gethostname(host, sizeof(host)) != 0)
+		snprintf(host, sizeof(host), "localhost");
+	host[sizeof(host) - 1] = '\0';
+	snprintf(buf, len, "heraldd@%s", host);
+}
+
 static struct inv_job *
 inventory_job_new(struct inventory *inv, enum inv_job_kind kind)
 {
 	struct inv_job *j = xcalloc(1, sizeof(*j));
-	char host[256];
 
 	j->kind = kind;
 	j->conninfo = xstrdup(inv->h->conf->db_conninfo);
 	j->threshold = inv->set.threshold;
-	if (gethostname(host, sizeof(host)) != 0)
-		snprintf(host, sizeof(host), "localhost");
-	host[sizeof(host) - 1] = '\0';
-	snprintf(j->run_by, sizeof(j->run_by), "heraldd@%s", host);
+	inventory_run_by(j->run_by, sizeof(j->run_by));
 	return j;
 }
 
@@ -611,6 +619,19 @@ inventory_fetched(struct inventory *inv)
 }
 
 static void
+inventory_record_fetch_failure(struct inventory *inv, const char *src,
+    const char *err)
+{
+	char run_by[300];
+	const char *p[4] = { inventory_kind_name(inv->xfer_which ==
+	    FETCH_DEVICES ? INV_KIND_DEVICES : INV_KIND_SUBSCRIBERS), src, err,
+	    run_by };
+
+	inventory_run_by(run_by, sizeof(run_by));
+	store_query(inv->h->store, inventory_fetch_failed_sql, 4, p, NULL, NULL);
+}
+
+static void
 inventory_xfer_done_cb(CURL *e, CURLcode rc, void *arg)
 {
 	struct inventory *inv = arg;
@@ -627,6 +648,7 @@ inventory_xfer_done_cb(CURL *e, CURLcode rc, void *arg)
 		char why[1024];
 
 		snprintf(why, sizeof(why), "cannot fetch %s: %s", src, err);
+		inventory_record_fetch_failure(inv, src, err);
 		free(src);
 		inv->importing = 0;
 		inventory_fetch_cleanup(inv);

@@ -111,9 +111,19 @@ ctl_inv_conf(struct ctl *ctl, struct inventory_fetch_opts *fo, double *thr)
 }
 
 /* Download to a temporary file; a plain path is used as it is. */
+static void
+ctl_inv_fetch_failed(PGconn *conn, enum inv_kind kind, const char *src,
+    const char *err)
+{
+	const char *p[4] = { inventory_kind_name(kind), src, err, "heraldctl" };
+
+	PQclear(PQexecParams(conn, inventory_fetch_failed_sql, 4, NULL, p, NULL,
+	    NULL, 0));
+}
+
 static char *
 ctl_inv_fetch(struct ctl_inv *ci, const struct inventory_fetch_opts *fo,
-    int *is_tmp)
+    PGconn *conn, enum inv_kind kind, int *is_tmp)
 {
 	char errbuf[CURL_ERROR_SIZE], err[512], *path;
 	CURLcode rc;
@@ -140,6 +150,7 @@ ctl_inv_fetch(struct ctl_inv *ci, const struct inventory_fetch_opts *fo,
 		char *src = inventory_url_redact(fo->url);
 
 		ctl_error("cannot fetch %s: %s", src, err);
+		ctl_inv_fetch_failed(conn, kind, src, err);
 		free(src);
 		unlink(path);
 		free(path);
@@ -227,7 +238,7 @@ ctl_inv_import(struct ctl *ctl, int argc, char **argv)
 	ci.tty = isatty(STDERR_FILENO);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	conn = ctl_connect(ctl);
-	if ((path = ctl_inv_fetch(&ci, &fo, &is_tmp)) == NULL) {
+	if ((path = ctl_inv_fetch(&ci, &fo, conn, o.kind, &is_tmp)) == NULL) {
 		PQfinish(conn);
 		return CTL_FAIL;
 	}

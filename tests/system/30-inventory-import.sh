@@ -6,7 +6,7 @@
 . "${top_srcdir:-.}/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/inventory.sh"
 need_db
-plan 32
+plan 33
 
 db=$(inv_db)
 T=$TEST_TMP
