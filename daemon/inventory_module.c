@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -345,6 +346,7 @@ inventory_worker_run(struct inventory *inv, struct inv_job *j)
 	if (j->kind == JOB_FREE) {
 		inventory_index_free(j->index);
 		j->index = NULL;
+		malloc_trim(0);		/* give the old index back to the system */
 		return;
 	}
 	if ((conn = inventory_worker_connect(inv, j)) == NULL)
@@ -358,6 +360,7 @@ inventory_worker_run(struct inventory *inv, struct inv_job *j)
 	inv->cancel = NULL;
 	pthread_mutex_unlock(&inv->mu);
 	PQfinish(conn);
+	malloc_trim(0);		/* and libpq's buffers of the load or import */
 }
 
 static void *
