@@ -1140,7 +1140,15 @@ inv_transaction(struct inv_import *imp, const char *path, time_t started,
 {
 	int same;
 
+	/*
+	 * Big sorts and hashes in memory; GIN entries for the phones go to
+	 * the index's pending list and are merged later, not one by one.
+	 * The staging tables stay in memory (a fresh session: temp_buffers
+	 * can only be set before its first temporary table).
+	 */
 	if (inv_run(imp, "SET LOCAL work_mem = '256MB'") != 0 ||
+	    inv_run(imp, "SET LOCAL temp_buffers = '512MB'") != 0 ||
+	    inv_run(imp, "SET LOCAL gin_pending_list_limit = '256MB'") != 0 ||
 	    inv_run(imp, "SELECT pg_advisory_xact_lock(hashtext("
 	    "'herald.inventory'))") != 0)
 		return -1;

@@ -27,8 +27,10 @@ static const char *const merge_stage_subscribers[] = {
 	" slot integer, port integer, onu integer, serial text,"
 	" splitter text, circuit text) ON COMMIT DROP",
 	"CREATE TEMP TABLE inv_keep (account text) ON COMMIT DROP",
+	"CREATE TEMP TABLE inv_fks (stmt text) ON COMMIT DROP",
 	NULL
 };
+
 
 static const char *const merge_stage_devices[] = {
 	"CREATE TEMP TABLE inv_dev (line integer, name text, kind text,"
@@ -42,6 +44,8 @@ static const char *const merge_stage_devices[] = {
 /* Up to the diff: the live accounts are not touched yet. */
 static const char *const merge_subscribers_diff[] = {
 	"ANALYZE inv_stage",
+	/* See inventory_fk_suspend() in schema/030_inventory.sql. */
+	"SELECT inventory_fk_suspend((SELECT count(*) FROM inv_stage))",
 	"INSERT INTO boards (device_id, frame, slot)"
 	" SELECT DISTINCT device_id, frame, slot FROM inv_stage"
 	" ON CONFLICT (device_id, frame, slot) DO NOTHING",
@@ -57,9 +61,12 @@ static const char *const merge_subscribers_diff[] = {
 	"  AND b.slot = s.slot"
 	" JOIN ports p ON p.board_id = b.id AND p.port = s.port",
 	"ANALYZE inv_rows",
+	/* Plain inserts of what is missing: ON CONFLICT costs a speculative
+	 * insertion per row, which a million rows notice. */
 	"INSERT INTO splitters (port_id, name)"
-	" SELECT DISTINCT port_id, splitter FROM inv_rows"
-	" WHERE splitter IS NOT NULL ON CONFLICT (port_id, name) DO NOTHING",
+	" SELECT DISTINCT r.port_id, r.splitter FROM inv_rows r"
+	" WHERE r.splitter IS NOT NULL AND NOT EXISTS (SELECT 1 FROM"
+	"  splitters sp WHERE sp.port_id = r.port_id AND sp.name = r.splitter)",
 	"CREATE TEMP TABLE inv_onus ON COMMIT DROP AS"
 	" SELECT r.port_id, r.onu, r.serial, sp.id AS splitter_id"
 	" FROM inv_rows r LEFT JOIN splitters sp ON sp.port_id = r.port_id"
@@ -70,12 +77,14 @@ static const char *const merge_subscribers_diff[] = {
 	"UPDATE onus o SET serial = NULL FROM inv_onus n"
 	" WHERE o.serial = n.serial"
 	"  AND (o.port_id <> n.port_id OR o.onu_id <> n.onu)",
+	"UPDATE onus o SET serial = n.serial, splitter_id = n.splitter_id"
+	" FROM inv_onus n WHERE o.port_id = n.port_id AND o.onu_id = n.onu"
+	" AND (o.serial, o.splitter_id) IS DISTINCT FROM"
+	"  (n.serial, n.splitter_id)",
 	"INSERT INTO onus (port_id, onu_id, serial, splitter_id)"
-	" SELECT port_id, onu, serial, splitter_id FROM inv_onus"
-	" ON CONFLICT (port_id, onu_id) DO UPDATE"
-	" SET serial = EXCLUDED.serial, splitter_id = EXCLUDED.splitter_id"
-	" WHERE (onus.serial, onus.splitter_id) IS DISTINCT FROM"
-	"  (EXCLUDED.serial, EXCLUDED.splitter_id)",
+	" SELECT n.port_id, n.onu, n.serial, n.splitter_id FROM inv_onus n"
+	" WHERE NOT EXISTS (SELECT 1 FROM onus o WHERE o.port_id = n.port_id"
+	"  AND o.onu_id = n.onu) ORDER BY n.port_id, n.onu",
 	"INSERT INTO dsl_lines (port_id, circuit_id)"
 	" SELECT port_id, max(circuit) FROM inv_rows WHERE onu IS NULL"
 	" GROUP BY port_id"
@@ -135,6 +144,7 @@ static const char *const merge_subscribers_apply[] = {
 	"  WHERE r.onu IS NULL AND r.port_id = l.port_id)",
 	"DELETE FROM splitters sp WHERE NOT EXISTS"
 	"  (SELECT 1 FROM onus o WHERE o.splitter_id = sp.id)",
+	"SELECT inventory_fk_resume()",
 	NULL
 };
 
