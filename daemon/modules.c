@@ -9,8 +9,10 @@
 #include "module.h"
 
 extern const struct herald_module heartbeat_module;
+extern const struct herald_module inventory_module;
 
 const struct herald_module *const herald_modules[] = {
 	&heartbeat_module,
+	&inventory_module,
 	NULL
 };

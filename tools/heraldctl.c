@@ -16,10 +16,16 @@
 
 extern const struct ctl_command ctl_db_migrate;
 extern const struct ctl_command ctl_db_status;
+extern const struct ctl_command ctl_inventory_import;
+extern const struct ctl_command ctl_inventory_status;
+extern const struct ctl_command ctl_inventory_errors;
 
 static const struct ctl_command *const ctl_commands[] = {
 	&ctl_db_migrate,
 	&ctl_db_status,
+	&ctl_inventory_import,
+	&ctl_inventory_status,
+	&ctl_inventory_errors,
 	NULL
 };
 
