@@ -185,7 +185,18 @@ ctl_db_apply(PGconn *conn, const char *dir, const struct migration *m)
 	rc = 1;
 out:
 	PQclear(res);
-	PQclear(PQexec(conn, rc >= 0 ? "COMMIT" : "ROLLBACK"));
+	if (rc < 0) {
+		PQclear(PQexec(conn, "ROLLBACK"));
+	} else {
+		/* Deferred checks run at COMMIT: a failure there is a failure. */
+		res = PQexec(conn, "COMMIT");
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			ctl_error("%s/%s: COMMIT failed: %s", dir, m->name,
+			    PQerrorMessage(conn));
+			rc = -1;
+		}
+		PQclear(res);
+	}
 	free(sql);
 	return rc;
 }
@@ -215,6 +226,7 @@ ctl_db_migrate_run(struct ctl *ctl, int argc, char **argv)
 {
 	struct migration *m;
 	size_t n, i, applied = 0;
+	PGresult *res;
 	PGconn *conn;
 	int r, rc = CTL_OK;
 
@@ -222,8 +234,10 @@ ctl_db_migrate_run(struct ctl *ctl, int argc, char **argv)
 		return CTL_USAGE;
 	m = ctl_db_list(ctl->schema_dir, &n);
 	conn = ctl_connect(ctl);
-	if (!ctl_db_ok(conn, PQexec(conn, ctl_db_bootstrap), "schema_migrations"))
+	res = PQexec(conn, ctl_db_bootstrap);
+	if (!ctl_db_ok(conn, res, "schema_migrations"))
 		exit(CTL_FAIL);
+	PQclear(res);
 	for (i = 0; i < n && rc == CTL_OK; i++) {
 		if ((r = ctl_db_apply(conn, ctl->schema_dir, &m[i])) < 0)
 			rc = CTL_FAIL;
