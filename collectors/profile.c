@@ -769,6 +769,12 @@ profile_count(const struct profile_set *set)
 	return set != NULL ? set->n : 0;
 }
 
+const struct profile *
+profile_at(const struct profile_set *set, size_t i)
+{
+	return set != NULL && i < set->n ? set->p[i] : NULL;
+}
+
 const char *
 profile_name(const struct profile *p)
 {
@@ -804,7 +810,7 @@ profile_score(const struct profile *p, const struct profile_device *d)
 {
 	oid so[MAX_OID_LEN];
 	size_t i, solen = MAX_OID_LEN;
-	int kind_ok = p->nkinds == 0;
+	int kind_ok = p->nkinds == 0 || d->kind == NULL;
 
 	for (i = 0; i < p->nkinds; i++)
 		if (d->kind != NULL && strcmp(p->kinds[i], d->kind) == 0)

@@ -97,6 +97,7 @@ struct profile_set *profile_load_buf(const char *name, const char *buf,
 		    int *errors);
 void		 profile_set_free(struct profile_set *);
 size_t		 profile_count(const struct profile_set *);
+const struct profile *profile_at(const struct profile_set *, size_t);
 
 /*
  * The profiles that apply to a device, best first: sysObjectID, then

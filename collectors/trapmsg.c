@@ -256,3 +256,30 @@ trapmsg_varbinds_json(const netsnmp_variable_list *vars)
 	json_decref(a);
 	return s != NULL ? s : xstrdup("[]");
 }
+
+netsnmp_pdu *
+trapmsg_parse(const unsigned char *data, size_t len, const char **err)
+{
+	netsnmp_session sess;
+	netsnmp_pdu *pdu;
+	unsigned char *copy;
+	int rc;
+
+	snmp_sess_init(&sess);
+	if ((pdu = snmp_pdu_create(0)) == NULL) {
+		*err = "out of memory";
+		return NULL;
+	}
+	/* The parser works in place on some paths: give it its own copy. */
+	copy = xmalloc(len + 1);
+	memcpy(copy, data, len);
+	rc = snmp_parse(NULL, &sess, pdu, copy, len);
+	free(copy);
+	if (rc != SNMPERR_SUCCESS) {
+		*err = snmp_api_errstring(rc != SNMPERR_GENERR ? rc :
+		    sess.s_snmp_errno);
+		snmp_free_pdu(pdu);
+		return NULL;
+	}
+	return pdu;
+}

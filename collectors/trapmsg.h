@@ -30,6 +30,13 @@ int	 trapmsg_match(const struct trapmsg *, const struct profile *const *,
 	    size_t n, struct profile_match *);
 /* The varbinds as a JSON array (malloc'd). */
 char	*trapmsg_varbinds_json(const netsnmp_variable_list *);
+/*
+ * Parse one SNMP message outside a session (heraldctl, fuzzing): v1/v2c
+ * fully; v3 only when it is neither authenticated nor encrypted. NULL with
+ * *err set when it cannot be parsed. Free with snmp_free_pdu().
+ */
+netsnmp_pdu *trapmsg_parse(const unsigned char *data, size_t len,
+	    const char **err);
 /* Numeric text of an OID. */
 void	 trapmsg_oid_text(const oid *, size_t, char *buf, size_t len);
 
