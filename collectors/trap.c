@@ -298,7 +298,7 @@ trap_emit(struct trap *t, const struct trapmsg *tm)
 	ev.peer = t->cur_peer;
 	ev.pdu = tm->pdu_name;
 	ev.trap_oid = tm->trap_oid_text;
-	vb = trapmsg_varbinds_json(tm->vars);
+	vb = trapmsg_varbinds_text(tm->vars);
 	ev.varbinds = vb;
 	events_submit(t->h, &ev);
 	free(vb);

@@ -1,6 +1,6 @@
 /*
  * trapmsg.h: what herald takes from one received notification PDU: its
- * trap OID (RFC 3584 for SNMPv1), its varbinds as JSON, and the match
+ * trap OID (RFC 3584 for SNMPv1), its varbinds as text, and the match
  * against vendor profiles. Shared by the receiver, "heraldctl profile
  * test" and the fuzz target, so all three decode alike.
  */
@@ -28,8 +28,12 @@ int	 trapmsg_decode(const netsnmp_pdu *, struct trapmsg *tm);
 /* Match against the candidates: the trap OID, then the v1 alternative. */
 int	 trapmsg_match(const struct trapmsg *, const struct profile *const *,
 	    size_t n, struct profile_match *);
-/* The varbinds as a JSON array (malloc'd). */
-char	*trapmsg_varbinds_json(const netsnmp_variable_list *);
+/*
+ * The varbinds (without sysUpTime.0 and snmpTrapOID.0) as text, one
+ * "OID TYPE VALUE" per line, types as snmptrap's (i u t c C a o s x n);
+ * malloc'd.
+ */
+char	*trapmsg_varbinds_text(const netsnmp_variable_list *);
 /*
  * Parse one SNMP message outside a session (heraldctl, fuzzing): v1/v2c
  * fully; v3 only when it is neither authenticated nor encrypted. NULL with

@@ -51,9 +51,15 @@ static const char events_copy_sql[] =
 
 static const char events_maint_sql[] = "SELECT events_maintain($1::integer)";
 
+/* A growable byte buffer: rows are appended in many small pieces. */
+struct events_buf {
+	char			*p;
+	size_t			 len, cap;
+};
+
 struct events_batch {
 	TAILQ_ENTRY(events_batch) entry;
-	struct evbuffer		*buf;
+	struct events_buf	 buf;
 	size_t			 rows;
 };
 TAILQ_HEAD(events_batches, events_batch);
@@ -107,6 +113,19 @@ static cfg_opt_t events_opts[] = {
 
 static void	events_kick(struct events *);
 
+static void
+events_buf_add(struct events_buf *b, const void *data, size_t n)
+{
+	if (b->len + n > b->cap) {
+		b->cap = b->cap ? b->cap : 65536;
+		while (b->len + n > b->cap)
+			b->cap *= 2;
+		b->p = xreallocarray(b->p, 1, b->cap);
+	}
+	memcpy(b->p + b->len, data, n);
+	b->len += n;
+}
+
 void
 events_location_clear(struct herald_location *l)
 {
@@ -129,12 +148,12 @@ events_action_name(enum event_action a)
 
 /* COPY text format: backslash escapes for the characters it gives meaning. */
 static void
-events_field(struct evbuffer *b, const char *s, int last)
+events_field(struct events_buf *b, const char *s, int last)
 {
 	const char *p, *run;
 
 	if (s == NULL) {
-		evbuffer_add(b, "\\N", 2);
+		events_buf_add(b, "\\N", 2);
 	} else {
 		for (run = p = s; *p != '\0'; p++) {
 			const char *esc = NULL;
@@ -146,39 +165,71 @@ events_field(struct evbuffer *b, const char *s, int last)
 			case '\r': esc = "\\r"; break;
 			default: continue;
 			}
-			evbuffer_add(b, run, (size_t)(p - run));
-			evbuffer_add(b, esc, 2);
+			events_buf_add(b, run, (size_t)(p - run));
+			events_buf_add(b, esc, 2);
 			run = p + 1;
 		}
-		evbuffer_add(b, run, (size_t)(p - run));
+		events_buf_add(b, run, (size_t)(p - run));
 	}
-	evbuffer_add(b, last ? "\n" : "\t", 1);
+	events_buf_add(b, last ? "\n" : "\t", 1);
+}
+
+/* Formatting without printf: this runs for every event of a storm. */
+static void
+events_int_field(struct events_buf *b, long long v, int unset_is_null)
+{
+	char buf[24], *p = buf + sizeof(buf);
+	unsigned long long u;
+
+	if (unset_is_null && v == EVENT_LOC_UNSET) {
+		events_buf_add(b, "\\N\t", 3);
+		return;
+	}
+	*--p = '\t';
+	u = v < 0 ? -(unsigned long long)v : (unsigned long long)v;
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		*--p = '-';
+	events_buf_add(b, p, (size_t)(buf + sizeof(buf) - p));
+}
+
+/*
+ * "YYYY-MM-DD HH:MM:SS" is computed once per second, not per event (the
+ * cache is only touched from the loop thread).
+ */
+static void
+events_time_field(struct events_buf *b, const struct timeval *tv)
+{
+	static time_t last = -1;
+	static char day[32];
+	char us[6];
+	struct tm tm;
+	int i;
+	long u = (long)tv->tv_usec;
+
+	if (tv->tv_sec != last) {
+		gmtime_r(&tv->tv_sec, &tm);
+		strftime(day, sizeof(day), "%Y-%m-%d %H:%M:%S.", &tm);
+		last = tv->tv_sec;
+	}
+	events_buf_add(b, day, strlen(day));
+	for (i = 5; i >= 0; i--, u /= 10)
+		us[i] = (char)('0' + u % 10);
+	events_buf_add(b, us, 6);
+	events_buf_add(b, "+00\t", 4);
 }
 
 static void
-events_int_field(struct evbuffer *b, long long v, int unset_is_null)
+events_row(struct events_buf *b, const struct herald_event *ev)
 {
-	if (unset_is_null && v == EVENT_LOC_UNSET)
-		evbuffer_add(b, "\\N\t", 3);
-	else
-		evbuffer_add_printf(b, "%lld\t", v);
-}
-
-void
-events_format_row(struct evbuffer *b, const struct herald_event *ev)
-{
-	char ts[64];
-	struct tm tm;
-	time_t t = ev->time.tv_sec;
-
-	gmtime_r(&t, &tm);
-	strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S", &tm);
-	evbuffer_add_printf(b, "f\t%s.%06ld+00\t%llu\t", ts,
-	    (long)ev->time.tv_usec, (unsigned long long)ev->uid);
-	if (ev->device_id > 0)
-		evbuffer_add_printf(b, "%lld\t", ev->device_id);
-	else
-		evbuffer_add(b, "\\N\t", 3);
+	events_buf_add(b, "f\t", 2);
+	events_time_field(b, &ev->time);
+	events_int_field(b, (long long)ev->uid, 0);
+	events_int_field(b, ev->device_id > 0 ? ev->device_id :
+	    EVENT_LOC_UNSET, 1);
 	events_field(b, ev->source == EVENT_SOURCE_POLL ? "poll" : "trap", 0);
 	events_field(b, ev->kind, 0);
 	events_field(b, ev->kind ? events_action_name(ev->action) : "raw", 0);
@@ -197,13 +248,20 @@ events_format_row(struct evbuffer *b, const struct herald_event *ev)
 	events_field(b, ev->varbinds, 1);
 }
 
+void
+events_format_row(struct evbuffer *out, const struct herald_event *ev)
+{
+	struct events_buf b = { NULL, 0, 0 };
+
+	events_row(&b, ev);
+	evbuffer_add(out, b.p, b.len);
+	free(b.p);
+}
+
 static struct events_batch *
 events_batch_new(void)
 {
-	struct events_batch *b = xcalloc(1, sizeof(*b));
-
-	b->buf = evbuffer_new();
-	return b;
+	return xcalloc(1, sizeof(struct events_batch));
 }
 
 static void
@@ -211,7 +269,7 @@ events_batch_free(struct events_batch *b)
 {
 	if (b == NULL)
 		return;
-	evbuffer_free(b->buf);
+	free(b->buf.p);
 	free(b);
 }
 
@@ -219,10 +277,8 @@ events_batch_free(struct events_batch *b)
 static void
 events_batch_mark(struct events_batch *b)
 {
-	unsigned char *p = evbuffer_pullup(b->buf, 1);
-
-	if (p != NULL)
-		p[0] = 't';
+	if (b->buf.len > 0)
+		b->buf.p[0] = 't';
 }
 
 static void
@@ -265,8 +321,8 @@ events_write_all(int fd, const char *p, size_t n)
 static void
 events_spool_batch(struct events *e, struct events_batch *b)
 {
-	size_t len = evbuffer_get_length(b->buf);
-	const char *p;
+	size_t len = b->buf.len;
+	const char *p = b->buf.p;
 
 	if (e->spool_fd < 0) {
 		events_drop(e, b->rows, "no spool file");
@@ -276,7 +332,6 @@ events_spool_batch(struct events *e, struct events_batch *b)
 		events_drop(e, b->rows, "memory buffer and spool are full");
 		return;
 	}
-	p = (const char *)evbuffer_pullup(b->buf, -1);
 	if (lseek(e->spool_fd, e->spool_size, SEEK_SET) < 0 ||
 	    events_write_all(e->spool_fd, p, len) != 0) {
 		events_drop(e, b->rows, strerror(errno));
@@ -299,7 +354,7 @@ events_spill(struct events *e)
 	while (e->mem_bytes > e->memory_max / 2 &&
 	    (b = TAILQ_FIRST(&e->sealed)) != NULL) {
 		TAILQ_REMOVE(&e->sealed, b, entry);
-		e->mem_bytes -= evbuffer_get_length(b->buf);
+		e->mem_bytes -= b->buf.len;
 		e->mem_rows -= b->rows;
 		events_spool_batch(e, b);
 		events_batch_free(b);
@@ -329,17 +384,17 @@ events_spool_read(struct events *e, off_t *end)
 			break;
 		for (i = 0; i < n; i++) {
 			if (bol && chunk[i] == 't' && off + i > e->spool_rd) {
-				evbuffer_add(b->buf, chunk, (size_t)i);
+				events_buf_add(&b->buf, chunk, (size_t)i);
 				goto done;
 			}
 			if ((bol = chunk[i] == '\n'))
 				b->rows++;
 		}
-		evbuffer_add(b->buf, chunk, (size_t)n);
+		events_buf_add(&b->buf, chunk, (size_t)n);
 		off += n;
 	}
 done:
-	*end = e->spool_rd + (off_t)evbuffer_get_length(b->buf);
+	*end = e->spool_rd + (off_t)b->buf.len;
 	if (b->rows == 0) {
 		events_batch_free(b);
 		return NULL;
@@ -418,8 +473,8 @@ events_copy_cb(struct store *st, PGresult *res, void *arg)
 static void
 events_send(struct events *e, struct events_batch *b)
 {
-	size_t len = evbuffer_get_length(b->buf);
-	const char *p = (const char *)evbuffer_pullup(b->buf, -1);
+	size_t len = b->buf.len;
+	const char *p = b->buf.p;
 
 	e->inflight = b;
 	if (store_copy(e->h->store, events_copy_sql, p, len, events_copy_cb,
@@ -453,7 +508,7 @@ events_kick(struct events *e)
 	if ((b = TAILQ_FIRST(&e->sealed)) == NULL)
 		return;
 	TAILQ_REMOVE(&e->sealed, b, entry);
-	e->mem_bytes -= evbuffer_get_length(b->buf);
+	e->mem_bytes -= b->buf.len;
 	e->mem_rows -= b->rows;
 	e->inflight_spool = 0;
 	events_send(e, b);
@@ -498,11 +553,11 @@ events_submit(struct herald *h, struct herald_event *ev)
 		s->cb(ev, s->arg);
 	if (e->cur == NULL)
 		e->cur = events_batch_new();
-	before = evbuffer_get_length(e->cur->buf);
-	events_format_row(e->cur->buf, ev);
+	before = e->cur->buf.len;
+	events_row(&e->cur->buf, ev);
 	e->cur->rows++;
 	e->mem_rows++;
-	e->mem_bytes += evbuffer_get_length(e->cur->buf) - before;
+	e->mem_bytes += e->cur->buf.len - before;
 	if (e->cur->rows >= e->batch_max) {
 		events_seal(e);
 		events_kick(e);
@@ -699,7 +754,7 @@ events_save(struct events *e)
 			/* Rare: rewrite the spool with the batch in front. */
 			rest = events_batch_new();
 			while ((b = events_spool_read(e, &end)) != NULL) {
-				evbuffer_add_buffer(rest->buf, b->buf);
+				events_buf_add(&rest->buf, b->buf.p, b->buf.len);
 				rest->rows += b->rows;
 				e->spool_rd = end;
 				events_batch_free(b);
@@ -725,7 +780,7 @@ events_save(struct events *e)
 	if (e->spool_rd > 0 && e->spool_fd >= 0) {
 		rest = events_batch_new();
 		while ((b = events_spool_read(e, &end)) != NULL) {
-			evbuffer_add_buffer(rest->buf, b->buf);
+			events_buf_add(&rest->buf, b->buf.p, b->buf.len);
 			rest->rows += b->rows;
 			e->spool_rd = end;
 			events_batch_free(b);

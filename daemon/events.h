@@ -54,7 +54,7 @@ struct herald_event {
 	const char		*trap_oid;	/* numeric */
 	const char		*profile;	/* profile and rule that matched */
 	const char		*rule;
-	const char		*varbinds;	/* JSON array, or NULL */
+	const char		*varbinds;	/* "OID TYPE VALUE" lines, or NULL */
 };
 
 /* Called for every event, synchronously, before events_submit returns. */

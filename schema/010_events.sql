@@ -28,7 +28,9 @@ CREATE TABLE events (
 	trap_oid	text,
 	profile		text,
 	rule		text,
-	varbinds	json
+	-- One "OID TYPE VALUE" per line, as snmptrap takes them (and
+	-- "heraldctl profile test --trap" reads them back).
+	varbinds	text
 ) PARTITION BY RANGE (at);
 COMMENT ON TABLE events IS
 	'normalised alarm events; kind NULL (action raw) = no profile matched';

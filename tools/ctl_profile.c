@@ -45,7 +45,7 @@ ctl_profile_show(struct ctl_profile *cp, const netsnmp_pdu *pdu)
 {
 	struct profile_match m;
 	struct trapmsg tm;
-	char *vb;
+	char *vb, *line;
 
 	if (trapmsg_decode(pdu, &tm) != 0) {
 		printf("  not usable: %s\n", tm.error);
@@ -57,8 +57,11 @@ ctl_profile_show(struct ctl_profile *cp, const netsnmp_pdu *pdu)
 		printf(", community \"%.*s\"", (int)pdu->community_len,
 		    pdu->community);
 	printf("\n  trap oid: %s\n", tm.trap_oid_text);
-	vb = trapmsg_varbinds_json(tm.vars);
-	printf("  varbinds: %s\n", vb);
+	vb = trapmsg_varbinds_text(tm.vars);
+	printf("  varbinds:%s", vb[0] ? "" : " (none)");
+	for (line = strtok(vb, "\n"); line != NULL; line = strtok(NULL, "\n"))
+		printf("\n    %s", line);
+	printf("\n");
 	free(vb);
 	if (!trapmsg_match(&tm, cp->cands, cp->ncands, &m)) {
 		printf("  no profile rule matches: heraldd keeps it as a raw "
@@ -94,7 +97,7 @@ ctl_profile_words(char *s, char **w, size_t max)
 	size_t n = 0;
 
 	while (*s != '\0' && n < max) {
-		while (*s == ' ' || *s == '\t')
+		while (*s == ' ' || *s == '\t' || *s == '\n')
 			s++;
 		if (*s == '\0')
 			break;
@@ -103,7 +106,7 @@ ctl_profile_words(char *s, char **w, size_t max)
 			s += strcspn(s, "\"");
 		} else {
 			w[n++] = s;
-			s += strcspn(s, " \t");
+			s += strcspn(s, " \t\n");
 		}
 		if (*s != '\0')
 			*s++ = '\0';
