@@ -726,9 +726,10 @@ profile_load_dir(const char *dir, int *errors)
 	DIR *d;
 
 	if ((d = opendir(dir)) == NULL) {
-		log_error("profiles: cannot read %s: %s", dir, strerror(errno));
-		(*errors)++;
-		return NULL;
+		/* Not fatal: without profiles every trap is kept as raw. */
+		log_warnx("profiles: cannot read %s: %s; traps will be stored "
+		    "as raw events", dir, strerror(errno));
+		return xcalloc(1, sizeof(*set));
 	}
 	while ((de = readdir(d)) != NULL)
 		if (profile_is_conf(de->d_name)) {

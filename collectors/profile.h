@@ -86,8 +86,9 @@ struct profile_match {
 };
 
 /*
- * Load every *.conf in dir (sorted). Errors are logged as "file:line:
- * message" and counted in *errors; NULL only when dir is unreadable.
+ * Load every NAME.conf in dir (sorted). Errors are logged as "file:line:
+ * message" and counted in *errors. An unreadable dir is only a warning
+ * (an empty set): traps are then all kept as raw events.
  */
 struct profile_set *profile_load_dir(const char *dir, int *errors);
 /* Load one file (heraldctl, tests, fuzzing). */
