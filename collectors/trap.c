@@ -200,9 +200,13 @@ trap_post_parse_cb(netsnmp_session *s, netsnmp_pdu *pdu, int ret)
 
 	if (ret == SNMPERR_SUCCESS)
 		return 1;
-	if (ret == SNMPERR_USM_UNKNOWNENGINEID && pdu != NULL &&
-	    pdu->securityEngineIDLen == 0) {
-		/* An inform sender discovering our engine ID: not an error. */
+	if ((ret == SNMPERR_USM_UNKNOWNENGINEID && pdu != NULL &&
+	    pdu->securityEngineIDLen == 0) || ret == SNMPERR_USM_NOTINTIMEWINDOW) {
+		/*
+		 * An inform sender discovering our engine ID, or learning our
+		 * boots and time (RFC 3414 4): the protocol, not an error.
+		 * net-snmp has already sent the Report.
+		 */
 		t->c.v3_discovery++;
 		t->cur_done = 1;
 		return 0;
