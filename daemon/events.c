@@ -91,6 +91,7 @@ struct events {
 	int			 spool_fd;
 	char			*spool_path;
 	off_t			 spool_rd, spool_size;
+	size_t			 spool_rows;	/* unwritten rows in it */
 
 	struct event		*flush_timer, *retry_timer, *maint_timer;
 	struct event		*stats_timer;
@@ -112,6 +113,7 @@ static cfg_opt_t events_opts[] = {
 };
 
 static void	events_kick(struct events *);
+static struct events_batch *events_spool_slurp(struct events *);
 
 static void
 events_buf_add(struct events_buf *b, const void *data, size_t n)
@@ -340,6 +342,7 @@ events_spool_batch(struct events *e, struct events_batch *b)
 		return;
 	}
 	e->spool_size += (off_t)len;
+	e->spool_rows += b->rows;
 	e->st.spooled += b->rows;
 }
 
@@ -409,6 +412,7 @@ events_spool_consumed(struct events *e, off_t end)
 	if (e->spool_rd < e->spool_size)
 		return;
 	e->spool_rd = e->spool_size = 0;
+	e->spool_rows = 0;
 	if (ftruncate(e->spool_fd, 0) != 0)
 		log_warn("events: truncate %s", e->spool_path);
 	log_info("events: spool written back to the database");
@@ -432,8 +436,10 @@ static void
 events_batch_done(struct events *e, struct events_batch *b)
 {
 	if (e->inflight_spool) {
-		events_spool_consumed(e, e->inflight_end);
+		e->spool_rows -= b->rows < e->spool_rows ? b->rows :
+		    e->spool_rows;
 		e->st.unspooled += b->rows;
+		events_spool_consumed(e, e->inflight_end);
 	}
 	events_batch_free(b);
 	e->inflight = NULL;
@@ -681,9 +687,15 @@ events_spool_open(struct events *e)
 		return;
 	}
 	e->spool_size = sb.st_size;
-	if (sb.st_size > 0)
-		log_info("events: %lld bytes of spooled events from an earlier "
-		    "run will be written first", (long long)sb.st_size);
+	if (sb.st_size > 0) {
+		struct events_batch *rest = events_spool_slurp(e);
+
+		e->spool_rd = 0;
+		e->spool_rows = rest->rows;
+		events_batch_free(rest);
+		log_info("events: %zu spooled events from an earlier run will be "
+		    "written first", e->spool_rows);
+	}
 }
 
 static void
@@ -741,60 +753,60 @@ events_reload(struct herald *h, struct herald_conf *old)
  * then what is in memory.
  */
 static void
-events_save(struct events *e)
+events_spool_reset(struct events *e)
 {
-	struct events_batch *b, *rest = NULL;
-	size_t rows = e->mem_rows;
+	e->spool_rd = e->spool_size = 0;
+	e->spool_rows = 0;
+	if (e->spool_fd >= 0 && ftruncate(e->spool_fd, 0) != 0)
+		log_warn("events: truncate %s", e->spool_path);
+}
+
+/* The unread part of the spool, as one buffer (to rewrite the file). */
+static struct events_batch *
+events_spool_slurp(struct events *e)
+{
+	struct events_batch *rest = events_batch_new(), *b;
 	off_t end;
 
-	events_seal(e);
-	if (e->inflight != NULL && !e->inflight_spool) {
-		rows += e->inflight->rows;
-		if (e->spool_rd < e->spool_size) {
-			/* Rare: rewrite the spool with the batch in front. */
-			rest = events_batch_new();
-			while ((b = events_spool_read(e, &end)) != NULL) {
-				events_buf_add(&rest->buf, b->buf.p, b->buf.len);
-				rest->rows += b->rows;
-				e->spool_rd = end;
-				events_batch_free(b);
-			}
-		}
-		e->spool_rd = e->spool_size = 0;
-		if (rest != NULL && ftruncate(e->spool_fd, 0) != 0)
-			log_warn("events: truncate %s", e->spool_path);
-		events_spool_batch(e, e->inflight);
-		if (rest != NULL)
-			events_spool_batch(e, rest);
-		events_batch_free(rest);
+	while ((b = events_spool_read(e, &end)) != NULL) {
+		events_buf_add(&rest->buf, b->buf.p, b->buf.len);
+		rest->rows += b->rows;
+		e->spool_rd = end;
+		events_batch_free(b);
 	}
-	if (e->inflight != NULL)
-		events_batch_free(e->inflight);
+	return rest;
+}
+
+/*
+ * Keep what was not acknowledged for the next start: the batch in flight
+ * (unless it is still in the spool) goes in front of the unread spool,
+ * then what is in memory. The file is rewritten without the part already
+ * written.
+ */
+static void
+events_save(struct events *e)
+{
+	struct events_batch *b, *rest;
+
+	events_seal(e);
+	rest = events_spool_slurp(e);
+	events_spool_reset(e);
+	if (e->inflight != NULL && !e->inflight_spool)
+		events_spool_batch(e, e->inflight);
+	if (rest->rows > 0)
+		events_spool_batch(e, rest);
+	events_batch_free(rest);
+	events_batch_free(e->inflight);
 	e->inflight = NULL;
 	while ((b = TAILQ_FIRST(&e->sealed)) != NULL) {
 		TAILQ_REMOVE(&e->sealed, b, entry);
 		events_spool_batch(e, b);
 		events_batch_free(b);
 	}
-	/* Compact: drop what was already written from the front. */
-	if (e->spool_rd > 0 && e->spool_fd >= 0) {
-		rest = events_batch_new();
-		while ((b = events_spool_read(e, &end)) != NULL) {
-			events_buf_add(&rest->buf, b->buf.p, b->buf.len);
-			rest->rows += b->rows;
-			e->spool_rd = end;
-			events_batch_free(b);
-		}
-		e->spool_rd = e->spool_size = 0;
-		if (ftruncate(e->spool_fd, 0) != 0)
-			log_warn("events: truncate %s", e->spool_path);
-		if (rest->rows > 0)
-			events_spool_batch(e, rest);
-		events_batch_free(rest);
-	}
-	if (rows > 0)
+	if (e->spool_rows > 0)
 		log_info("events: %zu unwritten event%s kept in %s for the next "
-		    "start", rows, rows == 1 ? "" : "s", e->spool_path);
+		    "start", e->spool_rows, e->spool_rows == 1 ? "" : "s",
+		    e->spool_path);
 }
 
 static void

@@ -15,7 +15,7 @@ V3AUTH="-v3 -u hwuser -l authNoPriv -a MD5 -A hw-auth-pass"
 
 # trap_start EXTRA_CONF: database, devices, heraldd; sets db, TRAP_PORT.
 trap_start() {
-	db=$(new_db)
+	db=${TRAP_DB:-$(new_db)}
 	"$HERALDCTL" db migrate -d "$db" >/dev/null
 	q "$db" "INSERT INTO devices (id, name, kind, vendor, model, mgmt_addr, snmp_profile) VALUES
 		(1, 'olt-hw', 'olt', 'huawei', 'MA5800-X7', '127.0.0.1', 'default'),
