@@ -168,6 +168,9 @@ static cfg_opt_t file_opts[] = {
 static const char	*profile_cur_file;
 static int		 profile_cur_errors;
 
+static void	profile_errfunc(cfg_t *, const char *, va_list)
+		    __attribute__((format(printf, 2, 0)));
+
 static void
 profile_errfunc(cfg_t *cfg, const char *fmt, va_list ap)
 {
