@@ -19,6 +19,7 @@ extern const struct ctl_command ctl_db_status;
 extern const struct ctl_command ctl_inventory_import;
 extern const struct ctl_command ctl_inventory_status;
 extern const struct ctl_command ctl_inventory_errors;
+extern const struct ctl_command ctl_profile_test_cmd;
 
 static const struct ctl_command *const ctl_commands[] = {
 	&ctl_db_migrate,
@@ -26,6 +27,7 @@ static const struct ctl_command *const ctl_commands[] = {
 	&ctl_inventory_import,
 	&ctl_inventory_status,
 	&ctl_inventory_errors,
+	&ctl_profile_test_cmd,
 	NULL
 };
 

@@ -1,0 +1,67 @@
+#!/bin/bash
+# 13-trap-spool: PostgreSQL goes away under a trap storm. Events wait in
+# memory, spill to the spool file under state_dir, survive a restart of
+# heraldd, and reach the events table in the order they came, once each,
+# when the database is back. When even the spool is full, the loss is
+# counted and logged, never silent.
+. "${top_srcdir:-.}/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/traps.sh"
+[ -x "${PGBIN:-}/initdb" ] || skip_all "no PostgreSQL server binaries"
+command -v snmptrap >/dev/null || skip_all "snmptrap (Debian snmp) is not installed"
+plan 12
+
+pgdir="$TEST_TMP/pg"
+port=$(pg_free_port)
+pg_start "$pgdir" "$port" || { fail "private PostgreSQL starts"; exit 1; }
+TEST_CLEANUP="$TEST_CLEANUP pg_stop '$pgdir';"
+TRAP_DB="host=$pgdir port=$port user=postgres dbname=postgres"
+EVENTS_EXTRA="memory_max = 3000"
+trap_start
+# send FIRST LAST: Huawei dying gasps for ONTs FIRST..LAST, in that order.
+send() {
+	local i
+	for i in $(seq "$1" "$2"); do
+		strap 127.0.0.1 -v2c -c public "$TRAP_TO" '' $HW_DG $(hw_loc 1 1 "$i") >/dev/null
+	done
+}
+order() { q "$db" "SELECT string_agg(onu::text, ',' ORDER BY at, uid) FROM events"; }
+
+send 1 3
+ok "with the database up, 3 events are written" wait_rows true 3
+pg_stop "$pgdir"
+send 101 120
+ok "database down: events spill to the spool" \
+	wait_log "$TEST_TMP/h.log" "stats events: .* spooled=[1-9]"
+ok "  the spool file is under state_dir" test -s "$TEST_TMP/state/events.spool"
+pg_start "$pgdir" "$port"
+ok "database back: all 23 are written" wait_for 40 rows_are true 23
+is "  in the order they came" "$(order)" "1,2,3,$(seq -s, 101 120)"
+
+# A restart of heraldd while the database is down keeps what was pending.
+pg_stop "$pgdir"
+send 301 310
+stop_heraldd
+like "heraldd stopping with the database down keeps the events" \
+	"$(cat "$TEST_TMP/h.log")" "10 unwritten events kept in .*events.spool"
+pg_start "$pgdir" "$port"
+start_heraldd "$TEST_TMP/h.conf" "$TEST_TMP/h2.log"
+ok "the next heraldd writes them first" wait_for 40 rows_are true 33
+is "  still in order" "$(order)" "1,2,3,$(seq -s, 101 120),$(seq -s, 301 310)"
+is "  and each event once" "$(q "$db" "SELECT count(DISTINCT uid) FROM events")" "33"
+ok "  the spool is emptied" wait_for 10 test ! -s "$TEST_TMP/state/events.spool"
+
+# A tiny spool that fills up: the loss is counted and logged.
+wait_log "$TEST_TMP/h2.log" "trap: 5 devices known"
+sed -i 's/memory_max = 3000/memory_max = 600\n\tspool_max = 1500/' "$TEST_TMP/h.conf"
+kill -HUP $HERALDD_PID
+wait_log "$TEST_TMP/h2.log" "configuration reloaded"
+pg_stop "$pgdir"
+send 401 430
+ok "a full spool drops with a log line" wait_log "$TEST_TMP/h2.log" "events dropped: memory buffer and spool are full"
+pg_start "$pgdir" "$port"
+wait_for 40 rows_are "onu > 400" "$(rows "onu > 400")" >/dev/null
+sleep 2
+stop_heraldd
+dropped=$(grep "stats events:" "$TEST_TMP/h2.log" | tail -1 | sed 's/.* dropped=\([0-9]*\).*/\1/')
+written=$(rows "onu > 400")
+is "written + dropped = 30 sent (dropped=$dropped)" "$((written + dropped))" "30"
