@@ -16,10 +16,14 @@
 
 extern const struct ctl_command ctl_db_migrate;
 extern const struct ctl_command ctl_db_status;
+extern const struct ctl_command ctl_snmp_get;
+extern const struct ctl_command ctl_snmp_walk;
 
 static const struct ctl_command *const ctl_commands[] = {
 	&ctl_db_migrate,
 	&ctl_db_status,
+	&ctl_snmp_get,
+	&ctl_snmp_walk,
 	NULL
 };
 
