@@ -601,6 +601,15 @@ snmpsess_priv_oid(const char *p, size_t *len)
 		*len = USM_PRIV_PROTO_AES_LEN;
 		return usmAESPrivProtocol;
 	}
+	/* Blumenthal key extension, as Debian's net-snmp is built. */
+	if (strcasecmp(p, "AES-192") == 0) {
+		*len = 9;
+		return usmAES192PrivProtocol;
+	}
+	if (strcasecmp(p, "AES-256") == 0) {
+		*len = 9;
+		return usmAES256PrivProtocol;
+	}
 	return NULL;
 }
 
