@@ -35,6 +35,7 @@
 #include "snmpsess.h"
 #include "snmpval.h"
 #include "store.h"
+#include "trap.h"
 #include "xmalloc.h"
 
 static cfg_opt_t poll_budget_opts[] = {
@@ -69,6 +70,27 @@ static const char poll_devices_sql[] =
 
 static void	poll_device_free(struct pdev *);
 static void	poll_device_start(struct pdev *);
+
+/* Profiles are the trap module's: one set, loaded and reloaded there. */
+static const struct profile_set *
+poll_profiles(struct poller *p)
+{
+	return trap_profiles(p->h);
+}
+
+static const struct snmpcred *
+poll_cred(struct poller *p, const char *name)
+{
+	return p->creds ? snmpcred_find(p->creds, name) : NULL;
+}
+
+static const char *
+poll_default_community(struct poller *p)
+{
+	if (p->creds != NULL && p->creds->ncommunities > 0)
+		return p->creds->communities[0];
+	return "public";
+}
 
 static cfg_t *
 poll_cfg(struct poller *p)
@@ -186,8 +208,6 @@ poll_reach_cb(struct snmpsess *s, enum snmpsess_status status,
 		d->unreachable = 1;
 		log_warnx("poll: %s is unreachable (%d reads failed: %s)",
 		    d->name, d->failures, snmpsess_status_str(status));
-		if (d->cycle == NULL && d->confirm == NULL)
-			;	/* nothing in flight to wait for */
 		poll_correct(d, "device.unreachable", EVENT_RAISE, &loc,
 		    snmpsess_status_str(status));
 	}
@@ -284,7 +304,9 @@ poll_event_cb(const struct herald_event *ev, void *arg)
 	pp = profile_get_poll(d->profile);
 	if (pp == NULL || pp->onu_state.len == 0 || pp->decoder == NULL)
 		return;
-	if (profile_encode_ifindex(pp->decoder, &ev->loc, &ifindex) == 0)
+	if (strcmp(pp->onu_index ? pp->onu_index : "ifindex.onu",
+	    "ifindex.onu") == 0 &&
+	    poll_encode_ifindex(pp->decoder, &ev->loc, &ifindex) == 0)
 		poll_confirm(d, ifindex);
 }
 

@@ -13,6 +13,8 @@ struct event;
 struct herald;
 struct profile;
 struct snmpsess;
+struct snmpcred_set;
+struct profile_decoder;
 
 /* Counters, for the stats line and the tests. */
 struct poll_stats {
@@ -67,6 +69,7 @@ struct poller {
 	int			 confirm_delay;
 	struct poll_stats	 st;
 	struct event		*ev_stats;
+	struct snmpcred_set	*creds;
 };
 
 /* poll_onu.c */
@@ -80,6 +83,10 @@ void	poll_held_free(struct pdev *);
 /* Submit a correction event for this device. */
 void	poll_correct(struct pdev *, const char *kind, enum event_action,
 	    const struct herald_location *, const char *cause);
+
+/* The PON ifIndex a decoded location came from; -1 if it cannot be made. */
+int	poll_encode_ifindex(const struct profile_decoder *,
+	    const struct herald_location *, long long *);
 
 /* poll.c */
 void	poll_device_done(struct pdev *);

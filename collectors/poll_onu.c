@@ -205,6 +205,19 @@ poll_row_cmp(const void *a, const void *b)
 	return (int)x->col - (int)y->col;
 }
 
+/* ONU rows are <ponIfIndex>.<onuId>, or one ONU index the decoder reads. */
+static size_t
+poll_index_len(const struct pdev *d, enum poll_col col)
+{
+	const struct profile_poll *pp;
+
+	if (col != COL_ONU_STATE && col != COL_ONU_CAUSE)
+		return 1;
+	pp = profile_get_poll(d->profile);
+	return pp->onu_index != NULL && strcmp(pp->onu_index, "onuindex") == 0 ?
+	    1 : 2;
+}
+
 /* The index part of a row's OID after its column: ifIndex[.onu]. */
 static int
 poll_walk_row_cb(struct snmpsess *s, netsnmp_variable_list *v, void *arg)
@@ -216,14 +229,16 @@ poll_walk_row_cb(struct snmpsess *s, netsnmp_variable_list *v, void *arg)
 	long value;
 
 	r->d->poller->st.rows++;
-	if (snmpval_int(v, &value) != 0 ||
-	    ((w->col == COL_ONU_STATE || w->col == COL_ONU_CAUSE) ? n != 2 :
-	    n != 1)) {
+	if (snmpval_int(v, &value) != 0 || n != poll_index_len(r->d, w->col)) {
 		r->d->poller->st.bad_rows++;
 		return 0;
 	}
-	poll_read_add(r, (long long)idx[0], n == 2 ? (long long)idx[1] : -1,
-	    w->col, value);
+	/* A one-part ONU index ("onuindex") keeps its ONU inside: onu 0. */
+	if (w->col == COL_ONU_STATE || w->col == COL_ONU_CAUSE)
+		poll_read_add(r, (long long)idx[0], n == 2 ? (long long)idx[1] :
+		    0, w->col, value);
+	else
+		poll_read_add(r, (long long)idx[0], -1, w->col, value);
 	return 0;
 }
 
@@ -274,6 +289,51 @@ poll_read_walk(struct poll_read *r, enum poll_col col, const oid *base,
 }
 
 static int
+poll_put(unsigned long long *x, const struct profile_bits *b, long long v,
+    long long offset)
+{
+	unsigned long long mask;
+
+	if (b->hi < 0)
+		return 0;
+	if (v == EVENT_LOC_UNSET)
+		return -1;
+	mask = b->hi - b->lo >= 63 ? ~0ULL : (1ULL << (b->hi - b->lo + 1)) - 1;
+	if (v - offset < 0 || (unsigned long long)(v - offset) > mask)
+		return -1;
+	*x |= (unsigned long long)(v - offset) << b->lo;
+	return 0;
+}
+
+/* profile_decode_ifindex() backwards, for the port a trap named. */
+int
+poll_encode_ifindex(const struct profile_decoder *d,
+    const struct herald_location *loc, long long *out)
+{
+	unsigned long long x = d->match_value;
+	struct herald_location back;
+
+	if (loc->if_index != EVENT_LOC_UNSET && loc->onu == EVENT_LOC_UNSET) {
+		/* A port alarm that carried its own ifIndex. */
+		events_location_clear(&back);
+		if (profile_decode_ifindex(d, (unsigned long long)loc->if_index,
+		    &back) == 0) {
+			*out = loc->if_index;
+			return 0;
+		}
+	}
+	if (poll_put(&x, &d->frame, loc->frame, 0) != 0 ||
+	    poll_put(&x, &d->slot, loc->slot, d->slot_offset) != 0 ||
+	    poll_put(&x, &d->port, loc->port, d->port_offset) != 0)
+		return -1;
+	/* Only port-level decoders: the ONU is the next index, not a field. */
+	if (d->onu.hi >= 0)
+		return -1;
+	*out = (long long)x;
+	return 0;
+}
+
+static int
 poll_in(long value, const long long *set, size_t n)
 {
 	size_t i;
@@ -296,7 +356,7 @@ poll_location(struct pdev *d, long long ifindex, long long onu,
 	    loc) != 0)
 		return -1;
 	loc->if_index = ifindex;
-	if (onu >= 0)
+	if (onu >= 0 && loc->onu == EVENT_LOC_UNSET)
 		loc->onu = onu;
 	return 0;
 }

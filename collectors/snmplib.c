@@ -1,25 +1,39 @@
 /*
- * snmplib.c: initialise net-snmp once for the whole process. MIB loading
- * and persistent state are off: herald works with numeric OIDs, and under
- * ProtectSystem=strict /var/lib/snmp is read-only anyway.
+ * snmplib.c: net-snmp library set-up for everything in herald that speaks
+ * SNMP. net-snmp keeps process-wide state (the USM user list, the engine ID,
+ * statistics), so it is initialised exactly once, and in the way a daemon
+ * under ProtectSystem=strict needs: no MIB files, no snmp.conf, no writes to
+ * /var/lib/snmp, and its messages in our log rather than on stderr.
  */
 #include "config.h"
 
 #include <net-snmp/net-snmp-config.h>
 #include <net-snmp/net-snmp-includes.h>
+#include <net-snmp/library/lcd_time.h>
+#include <net-snmp/library/snmpusm.h>
+
+#include <stdio.h>
 #include <string.h>
 
 #include "log.h"
 #include "snmplib.h"
 
+/* 0x80 | enterprise 8072 (net-snmp), format 4 (text), "herald". */
+#define SNMPLIB_DEFAULT_ENGINE_ID	"0x80001f8804686572616c64"
+
+static int	snmplib_done;
+static char	snmplib_engine[2 * 32 + 3];
+
 static int
-snmplib_log_cb(int major, int minor, void *server, void *client)
+snmplib_log_cb(int major, int minor, void *serverarg, void *clientarg)
 {
-	struct snmp_log_message *m = server;
+	struct snmp_log_message *m = serverarg;
 	char line[512];
 
 	snprintf(line, sizeof(line), "%s", m->msg ? m->msg : "");
 	line[strcspn(line, "\n")] = '\0';
+	if (line[0] == '\0')
+		return 0;
 	if (m->priority <= LOG_ERR)
 		log_warnx("net-snmp: %s", line);
 	else
@@ -27,17 +41,36 @@ snmplib_log_cb(int major, int minor, void *server, void *client)
 	return 0;
 }
 
-void
-snmplib_init(const char *app)
+int
+snmplib_parse_hex(const char *s, unsigned char *buf, size_t len)
 {
-	static int done;
+	size_t n = 0;
+	unsigned v;
 
-	if (done++)
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		s += 2;
+	if (*s == '\0' || strlen(s) % 2 != 0)
+		return -1;
+	for (; *s != '\0'; s += 2) {
+		if (n >= len || sscanf(s, "%2x", &v) != 1 ||
+		    strspn(s, "0123456789abcdefABCDEF") < 2)
+			return -1;
+		buf[n++] = (unsigned char)v;
+	}
+	return (int)n;
+}
+
+void
+snmplib_init(void)
+{
+	if (snmplib_done)
 		return;
+	snmplib_done = 1;
 	snmp_disable_log();
 	snmp_register_callback(SNMP_CALLBACK_LIBRARY, SNMP_CALLBACK_LOGGING,
 	    snmplib_log_cb, NULL);
 	snmp_enable_calllog();
+
 	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID,
 	    NETSNMP_DS_LIB_DONT_READ_CONFIGS, 1);
 	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID,
@@ -46,7 +79,46 @@ snmplib_init(const char *app)
 	    NETSNMP_DS_LIB_DISABLE_PERSISTENT_SAVE, 1);
 	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID,
 	    NETSNMP_DS_LIB_DONT_CHECK_RANGE, 1);
+	/* Numeric OIDs everywhere: we load no MIBs and print OIDs ourselves. */
+	netsnmp_ds_set_int(NETSNMP_DS_LIBRARY_ID,
+	    NETSNMP_DS_LIB_OID_OUTPUT_FORMAT, NETSNMP_OID_OUTPUT_NUMERIC);
+	netsnmp_set_mib_directory("/nonexistent");
 	netsnmp_config("mibs :");
-	setenv("MIBS", "", 1);
-	init_snmp(app);
+	init_usm_conf("herald");
+	init_snmp("herald");
+	snmplib_set_engine_id(NULL);
+}
+
+/*
+ * Informs make the receiver authoritative: senders discover this engine ID
+ * and localise their keys to it, so it must not change between restarts
+ * (without persistent state net-snmp would pick a random one each start).
+ */
+int
+snmplib_set_engine_id(const char *engine_id)
+{
+	unsigned char id[32];
+	int n;
+
+	if (engine_id == NULL || *engine_id == '\0')
+		engine_id = SNMPLIB_DEFAULT_ENGINE_ID;
+	if ((n = snmplib_parse_hex(engine_id, id, sizeof(id))) < 5)
+		return -1;
+	if (set_exact_engineID(id, (size_t)n) != SNMPERR_SUCCESS)
+		return -1;
+	/*
+	 * init_snmp() put the engine ID it had then into USM's engine time
+	 * cache; without an entry for the new one, USM answers every inform
+	 * with "unknown engine ID".
+	 */
+	set_enginetime(id, (size_t)n, snmpv3_local_snmpEngineBoots(),
+	    snmpv3_local_snmpEngineTime(), TRUE);
+	snprintf(snmplib_engine, sizeof(snmplib_engine), "%s", engine_id);
+	return 0;
+}
+
+const char *
+snmplib_engine_id(void)
+{
+	return snmplib_engine;
 }

@@ -16,6 +16,7 @@
 #include "conf.h"
 #include "log.h"
 #include "module.h"
+#include "snmpcred.h"
 #include "xmalloc.h"
 
 /* Errors counted during one conf_load(); loads happen on the loop thread. */
@@ -34,6 +35,11 @@ static cfg_opt_t snmp_opts[] = {
 	CFG_STR_LIST("trap_listen", "{udp:162,udp6:162}", CFGF_NONE),
 	CFG_STR_LIST("communities", "{public}", CFGF_NONE),
 	CFG_INT("receive_buffer", 8 * 1024 * 1024, CFGF_NONE),
+	/* Shared by the trap collector and the poller (collectors/). */
+	CFG_STR("engine_id", "", CFGF_NONE),
+	CFG_STR("profile_dir", PKGDATADIR "/profiles", CFGF_NONE),
+	CFG_SEC("credentials", snmpcred_opts,
+	    CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 	CFG_END()
 };
 

@@ -18,6 +18,7 @@ struct herald {
 
 	/* Module state, owned by the module named. */
 	struct heartbeat	*heartbeat;
+	struct events		*events;
 	struct trap		*trap;
 	struct poller		*poller;
 	struct inventory	*inventory;

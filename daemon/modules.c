@@ -9,8 +9,14 @@
 #include "module.h"
 
 extern const struct herald_module heartbeat_module;
+extern const struct herald_module events_module;
+extern const struct herald_module trap_module;
+extern const struct herald_module poll_module;
 
 const struct herald_module *const herald_modules[] = {
 	&heartbeat_module,
+	&events_module,
+	&trap_module,
+	&poll_module,
 	NULL
 };

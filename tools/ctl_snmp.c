@@ -139,7 +139,7 @@ ctl_snmp_run(int walk, int argc, char **argv)
 		fputs(ctl_snmp_usage, stderr);
 		return CTL_USAGE;
 	}
-	snmplib_init("heraldctl");
+	snmplib_init();
 	c.base = event_base_new();
 	if ((s = snmpsess_new(c.base, &c.p, c.p.peer)) == NULL)
 		return CTL_FAIL;

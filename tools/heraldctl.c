@@ -18,12 +18,14 @@ extern const struct ctl_command ctl_db_migrate;
 extern const struct ctl_command ctl_db_status;
 extern const struct ctl_command ctl_snmp_get;
 extern const struct ctl_command ctl_snmp_walk;
+extern const struct ctl_command ctl_profile_test_cmd;
 
 static const struct ctl_command *const ctl_commands[] = {
 	&ctl_db_migrate,
 	&ctl_db_status,
 	&ctl_snmp_get,
 	&ctl_snmp_walk,
+	&ctl_profile_test_cmd,
 	NULL
 };
 

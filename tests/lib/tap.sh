@@ -115,6 +115,7 @@ database {
 }
 snmp {
 	trap_listen = {"udp:127.0.0.1:$(pg_free_port)"}
+	profile_dir = "$top_srcdir/collectors/profiles"
 }
 http {
 	listen = "127.0.0.1:$(pg_free_port)"

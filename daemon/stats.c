@@ -1,0 +1,79 @@
+/*
+ * stats.c: publish counters to the log and to collector_stats. The rows
+ * go in one statement per collector with the names and values as two
+ * array parameters, so the SQL text never changes.
+ */
+#include "config.h"
+
+#include <event2/buffer.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "herald.h"
+#include "log.h"
+#include "stats.h"
+#include "store.h"
+#include "xmalloc.h"
+
+static const char stats_sql[] =
+	"INSERT INTO collector_stats (instance, collector, name, value, "
+	"updated_at) SELECT $1, $2, u.name, u.value, now() "
+	"FROM unnest($3::text[], $4::bigint[]) AS u(name, value) "
+	"ON CONFLICT (instance, collector, name) DO UPDATE "
+	"SET value = EXCLUDED.value, updated_at = EXCLUDED.updated_at";
+
+const char *
+stats_instance(void)
+{
+	static char host[256];
+
+	if (host[0] == '\0') {
+		if (gethostname(host, sizeof(host)) != 0)
+			snprintf(host, sizeof(host), "localhost");
+		host[sizeof(host) - 1] = '\0';
+	}
+	return host;
+}
+
+static void
+stats_done_cb(struct store *st, PGresult *res, void *arg)
+{
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		log_debug("db", "collector_stats: %s", store_errmsg(res));
+}
+
+void
+stats_publish(struct herald *h, const char *collector,
+    const struct stats_counter *c, size_t n, int final)
+{
+	struct evbuffer *line = evbuffer_new(), *names = evbuffer_new(),
+	    *values = evbuffer_new();
+	const char *params[4];
+	char *l;
+	size_t i;
+
+	evbuffer_add_printf(line, "stats %s:", collector);
+	for (i = 0; i < n; i++) {
+		evbuffer_add_printf(line, " %s=%llu", c[i].name, c[i].value);
+		/* Names are fixed identifiers: no quoting needed in the array. */
+		evbuffer_add_printf(names, "%s%s", i ? "," : "{", c[i].name);
+		evbuffer_add_printf(values, "%s%llu", i ? "," : "{", c[i].value);
+	}
+	evbuffer_add(line, "", 1);
+	evbuffer_add(names, "}", 2);
+	evbuffer_add(values, "}", 2);
+	l = (char *)evbuffer_pullup(line, -1);
+	log_info("%s", l);
+	if (!final && h->store != NULL && store_state(h->store) == STORE_UP) {
+		params[0] = stats_instance();
+		params[1] = collector;
+		params[2] = (const char *)evbuffer_pullup(names, -1);
+		params[3] = (const char *)evbuffer_pullup(values, -1);
+		store_query(h->store, stats_sql, 4, params, stats_done_cb, NULL);
+	}
+	evbuffer_free(line);
+	evbuffer_free(names);
+	evbuffer_free(values);
+}
