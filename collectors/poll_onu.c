@@ -348,9 +348,10 @@ static int
 poll_location(struct pdev *d, long long ifindex, long long onu,
     struct herald_location *loc)
 {
-	const struct profile_poll *pp = profile_get_poll(d->profile);
+	const struct profile_poll *pp;
 
 	events_location_clear(loc);
+	pp = d->profile ? profile_get_poll(d->profile) : NULL;
 	if (pp == NULL || pp->decoder == NULL ||
 	    profile_decode_ifindex(pp->decoder, (unsigned long long)ifindex,
 	    loc) != 0)

@@ -25,8 +25,10 @@ poll_setup() {
 	TRAP_PORT=$(free_udp_port)
 	# shellcheck disable=SC2086
 	start_sim $simopts -t "udp:127.0.0.1:$TRAP_PORT" || return 1
-	sim list | while read -r name kind style model addr rest; do
-		[ "$kind" = dslam ] && model=$(echo "$rest" | sed 's/ .*//') 
+	sim list | while read -r name kind style rest; do
+		# "olt1 olt huawei MA5800 127.1.0.1:161 ..." (models may have blanks)
+		addr=$(echo "$rest" | grep -oE '[0-9.]+:[0-9]+' | head -1)
+		model=${rest%% $addr*}
 		q "$DB" "INSERT INTO devices (name, kind, vendor, model, mgmt_addr, snmp_port, snmp_profile)
 			VALUES ('$name', '$kind', '$(poll_vendor "$style")', '$model',
 			'${addr%:*}', ${addr##*:}, '${POLL_CRED:-default}')" >/dev/null
@@ -80,9 +82,9 @@ dev_id() {
 alarm_set() {
 	q "$DB" "SELECT kind || ' ' || coalesce(frame::text, '-') || '/' ||
 		coalesce(slot::text, '-') || '/' || coalesce(port::text, '-') ||
-		coalesce(':' || onu, '')
+		coalesce(':' || onu, '') || coalesce(' line ' || line, '')
 		FROM (SELECT DISTINCT ON (kind, frame, slot, port, onu, line)
-			kind, frame, slot, port, onu, action
+			kind, frame, slot, port, onu, line, action
 			FROM events WHERE device_id = $(dev_id "$1") AND kind IS NOT NULL
 			ORDER BY kind, frame, slot, port, onu, line, at DESC, uid DESC) s
 		WHERE action = 'raise' ORDER BY 1"

@@ -5,9 +5,9 @@
 . "${top_srcdir:-.}/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 . "$top_srcdir/tests/lib/poll.sh"
-plan 10
+plan 13
 
-poll_setup "--olts 1 --vendors huawei --pons 2 --onus 64 --rate 0 --drop 0.3 --seed 7" ||
+poll_setup "--olts 1 --dslams 1 --vendors huawei --pons 2 --onus 64 --rate 0 --drop 0.3 --seed 7" ||
 	{ fail "set-up"; exit 1; }
 pass "heraldd polls the simulated OLT"
 ok "a first ONU cycle completes" wait_log "$HLOG" "olt1: cycle done" 15
@@ -34,4 +34,13 @@ is "each ONU was cleared once, by the poller" \
 	"$(q "$DB" "SELECT count(*), count(DISTINCT onu) FROM events WHERE source='poll' AND action='clear'")" "40|40"
 counted() { [ "$(poll_stat raised)" = "$dropped" ] && [ "$(poll_stat cleared)" = 40 ]; }
 ok "the corrections are counted in the stats line" wait_for 5 counted
+# DSL lines: a line that goes down while its traps are lost, and comes back.
+sim line-down dslam1 1/3 >/dev/null
+line_down() { [ "$(alarm_set dslam1)" = "dsl.line_down -/-/- line 1003" ]; }
+ok "a DSL line down whose linkDown was lost is raised by the poll" wait_for 15 line_down
+is "with the poll's cause" \
+	"$(q "$DB" "SELECT cause FROM events WHERE kind='dsl.line_down'")" "poll: line down"
+sim restore dslam1 1/3 >/dev/null
+line_up() { [ -z "$(alarm_set dslam1)" ]; }
+ok "and cleared when it is back" wait_for 15 line_up
 ok "heraldd is still running" alive $HERALDD_PID
