@@ -56,6 +56,7 @@ static cfg_opt_t poll_opts[] = {
 	CFG_INT("max_repetitions", 20, CFGF_NONE),
 	CFG_INT("confirm_delay", 2, CFGF_NONE),
 	CFG_INT("stats_interval", 60, CFGF_NONE),
+	CFG_BOOL("spread", cfg_true, CFGF_NONE),
 	CFG_SEC("budget", poll_budget_opts, CFGF_MULTI | CFGF_TITLE),
 	CFG_END()
 };
@@ -171,7 +172,6 @@ poll_arm(struct event *ev, int seconds, int spread)
 	struct timeval tv;
 	long ms = (long)seconds * 1000;
 
-	/* Spread first reads so that a thousand devices do not start at once. */
 	if (spread && ms > 0)
 		ms = random() % ms;
 	tv.tv_sec = ms / 1000;
@@ -252,6 +252,24 @@ poll_confirm_timer_cb(evutil_socket_t fd, short what, void *arg)
 	d->nconfirm = 0;
 	poll_onu_read(d, ports, n);
 	free(ports);
+}
+
+/* A device's full read succeeded; the first of each counts to the round. */
+void
+poll_cycle_done(struct pdev *d, size_t rows)
+{
+	struct poller *p = d->poller;
+	struct timeval now;
+
+	if (d->first_done++ || p->round_left == 0)
+		return;
+	p->round_rows += rows;
+	if (--p->round_left > 0)
+		return;
+	gettimeofday(&now, NULL);
+	log_info("poll: first full read of %zu devices done in %.2f s "
+	    "(%lu rows)", p->ndevs, (double)(now.tv_sec - p->round_start.tv_sec) +
+	    (double)(now.tv_usec - p->round_start.tv_usec) / 1e6, p->round_rows);
 }
 
 /* A read ended: start the confirmations that queued up meanwhile. */
@@ -409,6 +427,8 @@ poll_devices_cb(struct store *st, PGresult *res, void *arg)
 	p->devs = keep;
 	p->ndevs = n;
 	qsort(p->devs, p->ndevs, sizeof(*p->devs), poll_dev_cmp);
+	if (p->round_left == 0)
+		gettimeofday(&p->round_start, NULL);
 	for (i = 0; i < p->ndevs; i++)
 		if (p->devs[i]->seen == 2)
 			poll_device_start(p->devs[i]);
@@ -538,9 +558,15 @@ poll_device_start(struct pdev *d)
 	d->ev_confirm = evtimer_new(p->h->base, poll_confirm_timer_cb, d);
 	if (d->sess == NULL)
 		return;
-	poll_arm(d->ev_reach, p->interval, 1);
-	if (d->profile != NULL || strcmp(d->kind, "dslam") == 0)
-		poll_arm(d->ev_cycle, p->onu_interval, 1);
+	poll_arm(d->ev_reach, p->spread ? p->interval : 0, p->spread);
+	if (d->profile != NULL || strcmp(d->kind, "dslam") == 0) {
+		/* Spread first reads so a thousand devices do not start at once. */
+		poll_arm(d->ev_cycle, p->spread ? p->onu_interval : 0, p->spread);
+		if (!d->first_done && !d->in_round) {
+			d->in_round = 1;
+			p->round_left++;
+		}
+	}
 	log_debug("poll", "%s: %s, profile %s, budget %d in flight, %.1f/s",
 	    d->name, d->addr, d->profile ? profile_name(d->profile) : "none",
 	    sp.max_inflight, sp.max_rate);
@@ -551,6 +577,8 @@ static void
 poll_device_free(struct pdev *d)
 {
 	d->dying = 1;
+	if (d->in_round && !d->first_done && d->poller->round_left > 0)
+		d->poller->round_left--;
 	if (d->ev_reach != NULL)
 		event_free(d->ev_reach);
 	if (d->ev_cycle != NULL)
@@ -583,6 +611,7 @@ poll_apply_conf(struct poller *p)
 	p->onu_interval = (int)cfg_getint(c, "onu_interval");
 	p->unreachable_after = (int)cfg_getint(c, "unreachable_after");
 	p->confirm_delay = (int)cfg_getint(c, "confirm_delay");
+	p->spread = cfg_getbool(c, "spread");
 	snmpcred_free(p->creds);
 	p->creds = snmpcred_load(cfg_getsec(p->h->conf->cfg, "snmp"));
 	tv.tv_sec = cfg_getint(c, "stats_interval");

@@ -50,6 +50,8 @@ struct pdev {
 	int			 unreachable;
 	int			 reach_busy;
 	int			 seen;		/* still in the device list */
+	int			 first_done;	/* a full read has completed */
+	int			 in_round;	/* counted in round_left */
 	int			 dying;
 	struct poll_read	*cycle;		/* full read in progress */
 	struct poll_read	*confirm;	/* targeted read in progress */
@@ -67,6 +69,11 @@ struct poller {
 	int			 onu_interval;
 	int			 unreachable_after;
 	int			 confirm_delay;
+	int			 spread;
+	/* The first full read of every device, timed for operators. */
+	struct timeval		 round_start;
+	size_t			 round_left;
+	unsigned long		 round_rows;
 	struct poll_stats	 st;
 	struct event		*ev_stats;
 	struct snmpcred_set	*creds;
@@ -90,5 +97,6 @@ int	poll_encode_ifindex(const struct profile_decoder *,
 
 /* poll.c */
 void	poll_device_done(struct pdev *);
+void	poll_cycle_done(struct pdev *, size_t rows);
 
 #endif

@@ -494,6 +494,8 @@ poll_read_finish(struct poll_read *r)
 		d->poller->st.cycles++;
 		log_debug("poll", "%s: cycle done, %zu rows, %d failed walks",
 		    d->name, r->nrows, r->failed);
+		if (!d->dying && r->failed == 0)
+			poll_cycle_done(d, r->nrows);
 	} else {
 		d->confirm = NULL;
 		d->poller->st.confirms++;
