@@ -6,7 +6,7 @@
 . "${top_srcdir:-.}/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 . "$top_srcdir/tests/lib/poll.sh"
-plan 7
+plan 10
 
 poll_setup "--olts 2 --vendors huawei,zte-c300 --pons 2 --onus 8" ||
 	{ fail "set-up"; exit 1; }
@@ -33,3 +33,13 @@ answered() { [ -z "$(alarm_set olt1)" ]; }
 ok "the alarm clears when the OLT answers again" wait_for 10 answered
 is "raised once and cleared once" \
 	"$(q "$DB" "SELECT string_agg(action, ',' ORDER BY at) FROM events WHERE kind='device.unreachable'")" "raise,clear"
+
+# The device list follows the inventory, and a reload keeps polling.
+q "$DB" "DELETE FROM devices WHERE name = 'olt2'; NOTIFY inventory_changed" >/dev/null
+ok "a device removed from the inventory is no longer polled" \
+	wait_log "$HLOG" "poll: 1 devices \(0 new or changed, 1 removed\)" 10
+kill -HUP $HERALDD_PID
+ok "a reload is taken" wait_log "$HLOG" "configuration reloaded" 10
+n=$(grep -c "olt1: cycle done" "$HLOG")
+more_cycles() { [ "$(grep -c "olt1: cycle done" "$HLOG")" -gt "$n" ]; }
+ok "and polling goes on after it" wait_for 15 more_cycles
