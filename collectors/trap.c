@@ -34,6 +34,7 @@
 #include "profile.h"
 #include "snmpcred.h"
 #include "snmplib.h"
+#include "trap.h"
 #include "stats.h"
 #include "store.h"
 #include "trapmsg.h"
@@ -722,3 +723,10 @@ const struct herald_module trap_module = {
 	.reload = trap_reload,
 	.stop = trap_stop,
 };
+
+/* The vendor profiles in force, for the poller; NULL before start. */
+const struct profile_set *
+trap_profiles(struct herald *h)
+{
+	return h->trap ? h->trap->profiles : NULL;
+}

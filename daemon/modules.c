@@ -12,11 +12,13 @@ extern const struct herald_module heartbeat_module;
 extern const struct herald_module events_module;
 extern const struct herald_module inventory_module;
 extern const struct herald_module trap_module;
+extern const struct herald_module poll_module;
 
 const struct herald_module *const herald_modules[] = {
 	&heartbeat_module,
 	&events_module,
 	&inventory_module,
 	&trap_module,
+	&poll_module,
 	NULL
 };

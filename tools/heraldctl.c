@@ -19,6 +19,8 @@ extern const struct ctl_command ctl_db_status;
 extern const struct ctl_command ctl_inventory_import;
 extern const struct ctl_command ctl_inventory_status;
 extern const struct ctl_command ctl_inventory_errors;
+extern const struct ctl_command ctl_snmp_get;
+extern const struct ctl_command ctl_snmp_walk;
 extern const struct ctl_command ctl_profile_test_cmd;
 
 static const struct ctl_command *const ctl_commands[] = {
@@ -27,6 +29,8 @@ static const struct ctl_command *const ctl_commands[] = {
 	&ctl_inventory_import,
 	&ctl_inventory_status,
 	&ctl_inventory_errors,
+	&ctl_snmp_get,
+	&ctl_snmp_walk,
 	&ctl_profile_test_cmd,
 	NULL
 };
