@@ -322,7 +322,7 @@ poll_encode_ifindex(const struct profile_decoder *d,
 			return 0;
 		}
 	}
-	if (poll_put(&x, &d->frame, loc->frame, 0) != 0 ||
+	if (poll_put(&x, &d->frame, loc->frame, d->frame_offset) != 0 ||
 	    poll_put(&x, &d->slot, loc->slot, d->slot_offset) != 0 ||
 	    poll_put(&x, &d->port, loc->port, d->port_offset) != 0)
 		return -1;

@@ -86,6 +86,7 @@ static cfg_opt_t decoder_opts[] = {
 	CFG_INT_LIST("slot", "{}", CFGF_NONE),
 	CFG_INT_LIST("port", "{}", CFGF_NONE),
 	CFG_INT_LIST("onu", "{}", CFGF_NONE),
+	CFG_INT("frame_offset", 0, CFGF_NONE),
 	CFG_INT("slot_offset", 0, CFGF_NONE),
 	CFG_INT("port_offset", 0, CFGF_NONE),
 	CFG_INT("onu_offset", 0, CFGF_NONE),
@@ -271,6 +272,7 @@ profile_load_decoder(struct profile_decoder *d, cfg_t *sec)
 	profile_bits(sec, "slot", &d->slot);
 	profile_bits(sec, "port", &d->port);
 	profile_bits(sec, "onu", &d->onu);
+	d->frame_offset = cfg_getint(sec, "frame_offset");
 	d->slot_offset = cfg_getint(sec, "slot_offset");
 	d->port_offset = cfg_getint(sec, "port_offset");
 	d->onu_offset = cfg_getint(sec, "onu_offset");
@@ -949,7 +951,7 @@ profile_decode_ifindex(const struct profile_decoder *d,
 	if ((ifindex & d->match_mask) != d->match_value)
 		return -1;
 	if (d->frame.hi >= 0)
-		loc->frame = profile_field(ifindex, &d->frame, 0);
+		loc->frame = profile_field(ifindex, &d->frame, d->frame_offset);
 	if (d->slot.hi >= 0)
 		loc->slot = profile_field(ifindex, &d->slot, d->slot_offset);
 	if (d->port.hi >= 0)

@@ -33,7 +33,7 @@ struct profile_decoder {
 	unsigned long long	 match_mask;	/* ifindex & mask == value */
 	unsigned long long	 match_value;
 	struct profile_bits	 frame, slot, port, onu;
-	long long		 slot_offset, port_offset, onu_offset;
+	long long		 frame_offset, slot_offset, port_offset, onu_offset;
 };
 
 /* A code -> cause (and optionally kind) table, e.g. a last-down-cause. */

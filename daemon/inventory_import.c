@@ -56,12 +56,12 @@ static const struct inv_column {
 
 enum {
 	D_NAME, D_KIND, D_VENDOR, D_MODEL, D_ADDR, D_PROFILE, D_REGION,
-	D_SITE, D_NCOLS
+	D_SITE, D_SNMP_PORT, D_NCOLS
 };
 static const struct inv_column inv_dev_columns[] = {
 	{ "name", 1 }, { "kind", 1 }, { "vendor", 1 }, { "model", 0 },
 	{ "mgmt_addr", 1 }, { "snmp_profile", 0 }, { "region", 0 },
-	{ "site", 0 },
+	{ "site", 0 }, { "snmp_port", 0 },
 };
 
 struct inv_err {
@@ -814,6 +814,14 @@ inv_dev_row(struct inv_import *imp, unsigned long line, char **f)
 	if (inet_pton(af, addr, buf) != 1)
 		return inv_reject(imp, line, "bad mgmt_addr \"%.64s\" (a numeric "
 		    "IPv4 or IPv6 address)", addr);
+	if (*inv_f(imp, f, D_SNMP_PORT) != '\0') {
+		char *end;
+		long port = strtol(inv_f(imp, f, D_SNMP_PORT), &end, 10);
+
+		if (*end != '\0' || port < 1 || port > 65535)
+			return inv_reject(imp, line, "bad snmp_port \"%.20s\" "
+			    "(1-65535)", inv_f(imp, f, D_SNMP_PORT));
+	}
 	inet_ntop(af, buf, canon, sizeof(canon));
 	if (hmap_str_get(&imp->addrs, canon, &old))
 		return inv_reject(imp, line, "duplicate mgmt_addr %s (first on "
@@ -827,6 +835,8 @@ inv_dev_row(struct inv_import *imp, unsigned long line, char **f)
 			inv_copy_field(imp, kind, 0);
 		else if (c == D_PROFILE && *inv_f(imp, f, c) == '\0')
 			inv_copy_field(imp, "default", 0);
+		else if (c == D_SNMP_PORT && *inv_f(imp, f, c) == '\0')
+			inv_copy_field(imp, "161", 1);
 		else
 			inv_copy_field(imp, inv_null(inv_f(imp, f, c)),
 			    c == D_NCOLS - 1);

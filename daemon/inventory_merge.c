@@ -35,7 +35,7 @@ static const char *const merge_stage_subscribers[] = {
 static const char *const merge_stage_devices[] = {
 	"CREATE TEMP TABLE inv_dev (line integer, name text, kind text,"
 	" vendor text, model text, mgmt_addr inet, snmp_profile text,"
-	" region text, site text) ON COMMIT DROP",
+	" region text, site text, snmp_port integer) ON COMMIT DROP",
 	"CREATE TEMP TABLE inv_diff (what text, change text, was text,"
 	" now text) ON COMMIT DROP",
 	NULL
@@ -155,19 +155,21 @@ static const char *const merge_subscribers_apply[] = {
  */
 static const char *const merge_devices[] = {
 	"WITH up AS (INSERT INTO devices (name, kind, vendor, model,"
-	"  mgmt_addr, snmp_profile, region, site)"
+	"  mgmt_addr, snmp_profile, region, site, snmp_port)"
 	" SELECT name, kind, vendor, model, mgmt_addr, snmp_profile, region,"
-	"  site FROM inv_dev ORDER BY line"
+	"  site, snmp_port FROM inv_dev ORDER BY line"
 	" ON CONFLICT (name) DO UPDATE SET kind = EXCLUDED.kind,"
 	"  vendor = EXCLUDED.vendor, model = EXCLUDED.model,"
 	"  mgmt_addr = EXCLUDED.mgmt_addr,"
 	"  snmp_profile = EXCLUDED.snmp_profile, region = EXCLUDED.region,"
-	"  site = EXCLUDED.site, updated_at = now()"
+	"  site = EXCLUDED.site, snmp_port = EXCLUDED.snmp_port,"
+	"  updated_at = now()"
 	" WHERE (devices.kind, devices.vendor, devices.model,"
 	"  devices.mgmt_addr, devices.snmp_profile, devices.region,"
-	"  devices.site) IS DISTINCT FROM (EXCLUDED.kind, EXCLUDED.vendor,"
-	"  EXCLUDED.model, EXCLUDED.mgmt_addr, EXCLUDED.snmp_profile,"
-	"  EXCLUDED.region, EXCLUDED.site)"
+	"  devices.site, devices.snmp_port) IS DISTINCT FROM (EXCLUDED.kind,"
+	"  EXCLUDED.vendor, EXCLUDED.model, EXCLUDED.mgmt_addr,"
+	"  EXCLUDED.snmp_profile, EXCLUDED.region, EXCLUDED.site,"
+	"  EXCLUDED.snmp_port)"
 	" RETURNING name, xmax = 0 AS inserted, host(mgmt_addr) AS addr)"
 	" INSERT INTO inv_diff SELECT name,"
 	"  CASE WHEN inserted THEN 'added' ELSE 'updated' END, NULL, addr"

@@ -101,10 +101,10 @@ test_zte_ifindex(void **state)
 	long long x;
 
 	/*
-	 * Layout A, CLI 1/2/1 = 268566784 (pon-dslam-oids.md 2.2). The shelf
-	 * bits hold shelf - 1; the decoder reports them as they are (0).
+	 * Layout A, CLI 1/2/1 = 268566784 (pon-dslam-oids.md 2.2): the shelf
+	 * bits hold shelf - 1 (frame_offset = 1 in the profile).
 	 */
-	roundtrip(d, 0, 2, 1, 268566784LL);
+	roundtrip(d, 1, 2, 1, 268566784LL);
 	/* A port alarm that carried its ifIndex is read back as it came. */
 	events_location_clear(&loc);
 	loc.if_index = 268566784LL;

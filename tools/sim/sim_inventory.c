@@ -72,8 +72,9 @@ static void
 inv_dev_row(FILE *f, const struct device *d)
 {
 	static const char *const header[] = { "name", "kind", "vendor",
-	    "model", "mgmt_addr", "snmp_profile", "region", "site" };
-	char addr[INET_ADDRSTRLEN], site[64];
+	    "model", "mgmt_addr", "snmp_profile", "region", "site",
+	    "snmp_port" };
+	char addr[INET_ADDRSTRLEN], site[64], port[8];
 	const char *v[NELEM(header)];
 
 	if (d == NULL) {
@@ -90,6 +91,8 @@ inv_dev_row(FILE *f, const struct device *d)
 	v[5] = d->access == ACCESS_V3 ? "sim-v3" : "sim-v2c";
 	v[6] = d->region;
 	v[7] = site;
+	snprintf(port, sizeof(port), "%u", ntohs(d->sin.sin_port));
+	v[8] = port;
 	csv_row(f, v, NELEM(v));
 }
 
