@@ -236,6 +236,7 @@ poll_cycle_timer_cb(evutil_socket_t fd, short what, void *arg)
 	/* A dead device would only time out: its answer will come first. */
 	if (d->cycle != NULL || d->sess == NULL || d->unreachable)
 		return;
+	log_debug("poll", "%s: cycle started", d->name);
 	poll_onu_read(d, NULL, 0);
 }
 

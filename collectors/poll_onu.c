@@ -48,6 +48,7 @@ struct poll_row {
 
 struct poll_read {
 	struct pdev	*d;
+	struct timeval	 started;
 	int		 full;
 	long long	*ports;
 	size_t		 nports;
@@ -69,10 +70,16 @@ static const char *const poll_onu_kinds[] = {
 	"onu.los", "onu.dying_gasp", "onu.offline", NULL
 };
 
-/* Held alarms: what herald believes is raised on this device. */
+/*
+ * Held alarms: what herald believes about each alarm of this device, and
+ * when it last changed. A read that started before the change saw the
+ * device as it was: it must not undo a trap that came in meanwhile.
+ */
 struct poll_held {
-	const char		*kind;		/* interned: a profile_kind string */
+	const char		*kind;
 	struct herald_location	 loc;
+	int			 raised;
+	struct timeval		 at;
 };
 
 static int
@@ -97,39 +104,50 @@ poll_held_key(struct poll_held *k, const char *kind,
 	k->loc.if_index = EVENT_LOC_UNSET;
 }
 
+static struct poll_held *
+poll_held_find(struct pdev *d, const char *kind,
+    const struct herald_location *loc)
+{
+	struct poll_held k, **found;
+
+	poll_held_key(&k, kind, loc);
+	found = tfind(&k, &d->held, poll_held_cmp);
+	return found ? *found : NULL;
+}
+
 int
 poll_held_has(struct pdev *d, const char *kind, const struct herald_location *loc)
 {
-	struct poll_held k;
+	struct poll_held *n = poll_held_find(d, kind, loc);
 
-	poll_held_key(&k, kind, loc);
-	return tfind(&k, &d->held, poll_held_cmp) != NULL;
+	return n != NULL && n->raised;
+}
+
+/* Did this alarm change at or after the moment a read started? */
+static int
+poll_held_recent(struct pdev *d, const char *kind,
+    const struct herald_location *loc, const struct timeval *since)
+{
+	struct poll_held *n = poll_held_find(d, kind, loc);
+
+	return n != NULL && timercmp(&n->at, since, >=);
 }
 
 void
 poll_held_note(struct pdev *d, const struct herald_event *ev)
 {
-	struct poll_held k, *n, **found;
+	struct poll_held *n;
 
 	if (ev->kind == NULL || ev->action == EVENT_RAW)
 		return;
-	poll_held_key(&k, ev->kind, &ev->loc);
-	if (ev->action == EVENT_CLEAR) {
-		found = tfind(&k, &d->held, poll_held_cmp);
-		if (found != NULL) {
-			n = *found;
-			tdelete(&k, &d->held, poll_held_cmp);
-			free((char *)n->kind);
-			free(n);
-		}
-		return;
+	if ((n = poll_held_find(d, ev->kind, &ev->loc)) == NULL) {
+		n = xcalloc(1, sizeof(*n));
+		poll_held_key(n, ev->kind, &ev->loc);
+		n->kind = xstrdup(ev->kind);
+		tsearch(n, &d->held, poll_held_cmp);
 	}
-	if (tfind(&k, &d->held, poll_held_cmp) != NULL)
-		return;
-	n = xmalloc(sizeof(*n));
-	*n = k;
-	n->kind = xstrdup(ev->kind);
-	tsearch(n, &d->held, poll_held_cmp);
+	n->raised = ev->action == EVENT_RAISE;
+	gettimeofday(&n->at, NULL);
 }
 
 static void
@@ -365,7 +383,7 @@ poll_location(struct pdev *d, long long ifindex, long long onu,
 /* One ONU's state and cause, as read; reconcile it. */
 static void
 poll_onu_reconcile(struct pdev *d, long long ifindex, long long onu,
-    const long *state, const long *cause)
+    const long *state, const long *cause, const struct timeval *since)
 {
 	const struct profile_poll *pp = profile_get_poll(d->profile);
 	const struct profile_map_entry *e = NULL;
@@ -376,6 +394,9 @@ poll_onu_reconcile(struct pdev *d, long long ifindex, long long onu,
 
 	if (state == NULL || poll_location(d, ifindex, onu, &loc) != 0)
 		return;
+	for (i = 0; poll_onu_kinds[i] != NULL; i++)
+		if (poll_held_recent(d, poll_onu_kinds[i], &loc, since))
+			return;		/* news since the read began */
 	if (poll_in(*state, pp->up_values, pp->n_up)) {
 		for (i = 0; poll_onu_kinds[i] != NULL; i++)
 			if (poll_held_has(d, poll_onu_kinds[i], &loc))
@@ -401,12 +422,14 @@ poll_onu_reconcile(struct pdev *d, long long ifindex, long long onu,
 /* A PON port: down with ONUs behind it is LOS; up clears a held LOS. */
 static void
 poll_port_reconcile(struct pdev *d, long long ifindex, long oper,
-    int has_onus)
+    int has_onus, const struct timeval *since)
 {
 	struct herald_location loc;
 
 	if (poll_location(d, ifindex, -1, &loc) != 0)
 		return;		/* not a PON port of this profile */
+	if (poll_held_recent(d, "pon.los", &loc, since))
+		return;
 	if (oper == 1 && poll_held_has(d, "pon.los", &loc))
 		poll_correct(d, "pon.los", EVENT_CLEAR, &loc, "poll: port up");
 	else if (oper == 2 && has_onus && !poll_held_has(d, "pon.los", &loc))
@@ -425,7 +448,7 @@ poll_is_dsl(long type)
 /* A DSL line that is administratively up but down is a line fault. */
 static void
 poll_line_reconcile(struct pdev *d, long long ifindex, const long *type,
-    const long *admin, const long *oper)
+    const long *admin, const long *oper, const struct timeval *since)
 {
 	struct herald_location loc;
 
@@ -436,6 +459,8 @@ poll_line_reconcile(struct pdev *d, long long ifindex, const long *type,
 		loc.if_index = ifindex;
 	}
 	loc.line = ifindex;
+	if (poll_held_recent(d, "dsl.line_down", &loc, since))
+		return;
 	if (*oper == 1 && poll_held_has(d, "dsl.line_down", &loc))
 		poll_correct(d, "dsl.line_down", EVENT_CLEAR, &loc,
 		    "poll: line up");
@@ -461,14 +486,15 @@ poll_read_reconcile(struct poll_read *r)
 			v[r->rows[j].col] = &r->rows[j].value;
 		if (g->onu >= 0)
 			poll_onu_reconcile(d, g->ifindex, g->onu,
-			    v[COL_ONU_STATE], v[COL_ONU_CAUSE]);
+			    v[COL_ONU_STATE], v[COL_ONU_CAUSE], &r->started);
 		else if (v[COL_IF_TYPE] != NULL)
 			poll_line_reconcile(d, g->ifindex, v[COL_IF_TYPE],
-			    v[COL_IF_ADMIN], v[COL_IF_OPER]);
+			    v[COL_IF_ADMIN], v[COL_IF_OPER], &r->started);
 		else if (v[COL_IF_OPER] != NULL)
 			/* ifIndex sorts before ifIndex.onu: its ONUs follow. */
 			poll_port_reconcile(d, g->ifindex, *v[COL_IF_OPER],
-			    j < r->nrows && r->rows[j].ifindex == g->ifindex);
+			    j < r->nrows && r->rows[j].ifindex == g->ifindex,
+			    &r->started);
 		i = j;
 	}
 }
@@ -576,6 +602,7 @@ poll_onu_read(struct pdev *d, const long long *ports, size_t nports)
 	pp = d->profile ? profile_get_poll(d->profile) : NULL;
 	r = xcalloc(1, sizeof(*r));
 	r->d = d;
+	gettimeofday(&r->started, NULL);
 	r->full = ports == NULL;
 	if (nports > 0) {
 		r->ports = xcalloc(nports, sizeof(*ports));

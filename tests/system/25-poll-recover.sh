@@ -5,9 +5,10 @@
 . "${top_srcdir:-.}/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 . "$top_srcdir/tests/lib/poll.sh"
-plan 13
+plan 15
 
-poll_setup "--olts 1 --dslams 1 --vendors huawei --pons 2 --onus 64 --rate 0 --drop 0.3 --seed 7" ||
+poll_setup "--olts 1 --dslams 1 --vendors huawei --pons 2 --onus 64 --rate 0 --drop 0.3 --seed 7" \
+	"timeout = 3000" ||
 	{ fail "set-up"; exit 1; }
 pass "heraldd polls the simulated OLT"
 ok "a first ONU cycle completes" wait_log "$HLOG" "olt1: cycle done" 15
@@ -43,4 +44,27 @@ is "with the poll's cause" \
 sim restore dslam1 1/3 >/dev/null
 line_up() { [ -z "$(alarm_set dslam1)" ]; }
 ok "and cleared when it is back" wait_for 15 line_up
+# A slow read that began before a fibre cut answers with the state from
+# before it; it must not clear the alarms the traps just raised.
+sim drop 0 >/dev/null
+sim delay olt1 1000 >/dev/null
+# Let a full read begin and get port 0's first rows (1 s per answer), then cut.
+n=$(grep -c "olt1: cycle started" "$HLOG")
+started() { [ "$(grep -c "olt1: cycle started" "$HLOG")" -gt "$n" ]; }
+wait_for 20 started
+sleep 1.5
+cut_at=$(q "$DB" "SELECT now()")
+c=$(grep -c "olt1: confirmation read done" "$HLOG")
+f=$(grep -c "olt1: cycle done" "$HLOG")
+sim cut olt1 0/1/0 >/dev/null
+sim wait >/dev/null
+# Both the confirmation read and the stale full read must be over.
+both_done() { [ "$(grep -c "olt1: confirmation read done" "$HLOG")" -gt "$c" ] &&
+	[ "$(grep -c "olt1: cycle done" "$HLOG")" -gt "$f" ]; }
+wait_for 60 both_done
+sleep 1
+is "no alarm of the cut port was cleared by a read older than the cut" \
+	"$(q "$DB" "SELECT count(*) FROM events WHERE source='poll' AND port=0 AND at >= '$cut_at'")" "0"
+is "the port and its 64 ONUs stay raised" \
+	"$(alarm_set olt1 | grep -c "0/1/0")" "65"
 ok "heraldd is still running" alive $HERALDD_PID
