@@ -330,7 +330,7 @@ poll_event_cb(const struct herald_event *ev, void *arg)
 }
 
 static void
-poll_device_set(struct pdev *d, PGresult *res, int row)
+poll_device_strings_free(struct pdev *d)
 {
 	free(d->name);
 	free(d->kind);
@@ -339,16 +339,32 @@ poll_device_set(struct pdev *d, PGresult *res, int row)
 	free(d->addr);
 	free(d->cred);
 	free(d->sys_object_id);
+}
+
+/* The net-snmp peer of a devices row: "udp:A:PORT" or "udp6:[A]:PORT". */
+static char *
+poll_peer(PGresult *res, int row)
+{
+	char *peer;
+
+	if (strcmp(PQgetvalue(res, row, 6), "6") == 0)
+		xasprintf(&peer, "udp6:[%s]:%s", PQgetvalue(res, row, 5),
+		    PQgetvalue(res, row, 7));
+	else
+		xasprintf(&peer, "udp:%s:%s", PQgetvalue(res, row, 5),
+		    PQgetvalue(res, row, 7));
+	return peer;
+}
+
+static void
+poll_device_set(struct pdev *d, PGresult *res, int row)
+{
+	poll_device_strings_free(d);
 	d->name = xstrdup(PQgetvalue(res, row, 1));
 	d->kind = xstrdup(PQgetvalue(res, row, 2));
 	d->vendor = xstrdup(PQgetvalue(res, row, 3));
 	d->model = xstrdup(PQgetvalue(res, row, 4));
-	if (strcmp(PQgetvalue(res, row, 6), "6") == 0)
-		xasprintf(&d->addr, "udp6:[%s]:%s", PQgetvalue(res, row, 5),
-		    PQgetvalue(res, row, 7));
-	else
-		xasprintf(&d->addr, "udp:%s:%s", PQgetvalue(res, row, 5),
-		    PQgetvalue(res, row, 7));
+	d->addr = poll_peer(res, row);
 	d->cred = xstrdup(PQgetvalue(res, row, 8));
 	d->sys_object_id = xstrdup(PQgetvalue(res, row, 9));
 }
@@ -357,15 +373,9 @@ poll_device_set(struct pdev *d, PGresult *res, int row)
 static int
 poll_device_same(struct pdev *d, PGresult *res, int row)
 {
-	char *addr;
+	char *addr = poll_peer(res, row);
 	int same;
 
-	if (strcmp(PQgetvalue(res, row, 6), "6") == 0)
-		xasprintf(&addr, "udp6:[%s]:%s", PQgetvalue(res, row, 5),
-		    PQgetvalue(res, row, 7));
-	else
-		xasprintf(&addr, "udp:%s:%s", PQgetvalue(res, row, 5),
-		    PQgetvalue(res, row, 7));
 	same = strcmp(addr, d->addr) == 0 &&
 	    strcmp(d->cred, PQgetvalue(res, row, 8)) == 0 &&
 	    strcmp(d->vendor, PQgetvalue(res, row, 3)) == 0 &&
@@ -592,13 +602,7 @@ poll_device_free(struct pdev *d)
 	d->sess = NULL;
 	poll_held_free(d);
 	free(d->confirm_ports);
-	free(d->name);
-	free(d->kind);
-	free(d->vendor);
-	free(d->model);
-	free(d->addr);
-	free(d->cred);
-	free(d->sys_object_id);
+	poll_device_strings_free(d);
 	free(d);
 }
 

@@ -738,6 +738,16 @@ snmpsess_free(struct snmpsess *s)
 	snmpsess_destroy(s);
 }
 
+/* A new request joins the queue; it is counted if it has to wait. */
+static void
+snmpsess_enqueue(struct snmpsess *s, struct sreq *r)
+{
+	if (!TAILQ_EMPTY(&s->queue) || s->st.inflight >= s->max_inflight)
+		s->st.queued_waits++;
+	TAILQ_INSERT_TAIL(&s->queue, r, entry);
+	snmpsess_pump(s);
+}
+
 int
 snmpsess_get(struct snmpsess *s, oid *const *oids, const size_t *lens, int n,
     snmpsess_get_cb cb, void *arg)
@@ -760,10 +770,7 @@ snmpsess_get(struct snmpsess *s, oid *const *oids, const size_t *lens, int n,
 	}
 	r->get_cb = cb;
 	r->arg = arg;
-	if (!TAILQ_EMPTY(&s->queue) || s->st.inflight >= s->max_inflight)
-		s->st.queued_waits++;
-	TAILQ_INSERT_TAIL(&s->queue, r, entry);
-	snmpsess_pump(s);
+	snmpsess_enqueue(s, r);
 	return 0;
 }
 
@@ -786,9 +793,6 @@ snmpsess_walk(struct snmpsess *s, const oid *root, size_t rootlen,
 	r->row_cb = row_cb;
 	r->done_cb = done_cb;
 	r->arg = arg;
-	if (!TAILQ_EMPTY(&s->queue) || s->st.inflight >= s->max_inflight)
-		s->st.queued_waits++;
-	TAILQ_INSERT_TAIL(&s->queue, r, entry);
-	snmpsess_pump(s);
+	snmpsess_enqueue(s, r);
 	return 0;
 }
