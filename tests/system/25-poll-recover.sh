@@ -5,6 +5,7 @@
 . "${top_srcdir:-.}/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 . "$top_srcdir/tests/lib/poll.sh"
+need_db
 plan 15
 
 poll_setup "--olts 1 --dslams 1 --vendors huawei --pons 2 --onus 64 --rate 0 --drop 0.3 --seed 7" \

@@ -6,6 +6,7 @@
 . "${top_srcdir:-.}/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 . "$top_srcdir/tests/lib/poll.sh"
+need_db
 plan 10
 
 poll_setup "--olts 2 --vendors huawei,zte-c300 --pons 2 --onus 8" ||

@@ -5,6 +5,7 @@
 . "${top_srcdir:-.}/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 . "$top_srcdir/tests/lib/poll.sh"
+need_db
 plan 5
 
 POLL_CRED=simv3

@@ -7,6 +7,7 @@
 . "${top_srcdir:-.}/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 . "$top_srcdir/tests/lib/poll.sh"
+need_db
 plan 7
 
 poll_setup "--olts 1 --vendors huawei --pons 8 --onus 32 --rate 0 --drop 0.5 --seed 3" \

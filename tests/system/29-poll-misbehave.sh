@@ -6,6 +6,7 @@
 . "${top_srcdir:-.}/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 . "$top_srcdir/tests/lib/poll.sh"
+need_db
 plan 14
 
 poll_setup "--olts 2 --vendors huawei,huawei --pons 2 --onus 16 --drop 1" ||

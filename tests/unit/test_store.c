@@ -77,8 +77,7 @@ fixture_or_skip(void **state)
 {
 	struct fixture *f = *state;
 
-	if (f == NULL)
-		skip();
+	assert_non_null(f);
 	assert_int_equal(store_state(f->st), STORE_UP);
 	f->done = 0;
 	f->got[0] = '\0';
@@ -203,5 +202,10 @@ main(void)
 	};
 
 	log_init(1, LOG_LEVEL_ERROR, 0);
+	if (getenv("HERALD_TEST_PGHOST") == NULL) {
+		/* cmocka reports a skip as "not ok # SKIP"; say it in TAP. */
+		printf("1..0 # SKIP no PostgreSQL for tests (run tests/run)\n");
+		return 0;
+	}
 	return cmocka_run_group_tests_name("store", tests, setup, teardown);
 }
