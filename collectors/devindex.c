@@ -5,6 +5,9 @@
  */
 #include "config.h"
 
+#include <jansson.h>
+#include <stdio.h>
+
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
@@ -238,4 +241,71 @@ size_t
 devindex_count(const struct devindex *di)
 {
 	return di->n;
+}
+
+static const char *const devindex_keys[] = {
+	"name", "kind", "vendor", "model", "addr", "snmp_profile",
+	"sys_object_id"
+};
+
+int
+devindex_save(const struct devindex *di, const char *path)
+{
+	json_t *all = json_array(), *o;
+	struct device *d;
+	char *tmp;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < di->n; i++) {
+		d = di->all[i];
+		o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
+		    "id", (json_int_t)d->id, "name", d->name, "kind", d->kind,
+		    "vendor", d->vendor, "model", d->model, "addr", d->addr,
+		    "snmp_profile", d->snmp_profile,
+		    "sys_object_id", d->sys_object_id ? d->sys_object_id : "");
+		json_array_append_new(all, o);
+	}
+	/* Written aside and renamed: a crash never leaves half a file. */
+	xasprintf(&tmp, "%s.tmp", path);
+	rc = json_dump_file(all, tmp, JSON_COMPACT);
+	if (rc == 0 && rename(tmp, path) != 0)
+		rc = -1;
+	if (rc != 0)
+		log_warn("devices: cannot write %s", path);
+	free(tmp);
+	json_decref(all);
+	return rc;
+}
+
+long
+devindex_load_file(struct devindex *di, const char *path)
+{
+	const char *v[7];
+	json_error_t err;
+	json_t *all, *o;
+	size_t i, k;
+	long n = 0;
+
+	if ((all = json_load_file(path, 0, &err)) == NULL)
+		return -1;
+	if (!json_is_array(all)) {
+		log_warnx("devices: %s is not a device cache; ignored", path);
+		json_decref(all);
+		return -1;
+	}
+	devindex_clear(di);
+	json_array_foreach(all, i, o) {
+		for (k = 0; k < 7; k++)
+			if ((v[k] = json_string_value(json_object_get(o,
+			    devindex_keys[k]))) == NULL)
+				break;
+		if (k < 7 || !json_is_integer(json_object_get(o, "id")))
+			continue;
+		if (devindex_add(di, json_integer_value(json_object_get(o,
+		    "id")), v[0], v[1], v[2], v[3], v[4], v[5], v[6]) != NULL)
+			n++;
+	}
+	json_decref(all);
+	return n;
 }

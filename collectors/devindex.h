@@ -52,4 +52,12 @@ const struct device *devindex_lookup_text(const struct devindex *,
 		    const char *addr);
 size_t		 devindex_count(const struct devindex *);
 
+/*
+ * The last device list read from the database, kept in a file (JSON) so
+ * that a heraldd started while PostgreSQL is away still knows whose traps
+ * to accept. save: 0 or -1 (logged); load: devices read, -1 if none.
+ */
+int		 devindex_save(const struct devindex *, const char *path);
+long		 devindex_load_file(struct devindex *, const char *path);
+
 #endif

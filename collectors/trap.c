@@ -498,6 +498,39 @@ trap_stats_cb(evutil_socket_t fd, short what, void *arg)
 	trap_publish(arg, 0);
 }
 
+static char *
+trap_cache_path(struct trap *t)
+{
+	char *path;
+
+	xasprintf(&path, "%s/devices.cache", t->h->conf->state_dir);
+	return path;
+}
+
+/* Keep the device list for a start while the database is away. */
+static void
+trap_save_devices(struct trap *t)
+{
+	char *path = trap_cache_path(t);
+
+	devindex_save(t->devs, path);
+	free(path);
+}
+
+static void
+trap_load_cached_devices(struct trap *t)
+{
+	char *path = trap_cache_path(t);
+	long n = devindex_load_file(t->devs, path);
+
+	if (n > 0) {
+		devindex_resolve(t->devs, t->profiles, t->creds);
+		log_info("trap: %ld device%s from %s until the database answers",
+		    n, n == 1 ? "" : "s", path);
+	}
+	free(path);
+}
+
 static void
 trap_devices_cb(struct store *st, PGresult *res, void *arg)
 {
@@ -512,6 +545,7 @@ trap_devices_cb(struct store *st, PGresult *res, void *arg)
 	n = devindex_load(t->devs, res);
 	devindex_resolve(t->devs, t->profiles, t->creds);
 	t->devs_loaded = 1;
+	trap_save_devices(t);
 	log_info("trap: %zu device%s known", n, n == 1 ? "" : "s");
 	if (t->devs_again) {
 		t->devs_again = 0;
@@ -607,6 +641,7 @@ trap_start(struct herald *h)
 		free(t);
 		return -1;
 	}
+	trap_load_cached_devices(t);
 	store_watch(h->store, trap_state_cb, t);
 	store_listen(h->store, "inventory_changed", trap_notify_cb, t);
 	trap_load_devices(t);

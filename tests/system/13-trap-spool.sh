@@ -8,7 +8,7 @@
 . "$top_srcdir/tests/lib/traps.sh"
 [ -x "${PGBIN:-}/initdb" ] || skip_all "no PostgreSQL server binaries"
 command -v snmptrap >/dev/null || skip_all "snmptrap (Debian snmp) is not installed"
-plan 12
+plan 16
 
 pgdir="$TEST_TMP/pg"
 port=$(pg_free_port)
@@ -65,3 +65,19 @@ stop_heraldd
 dropped=$(grep "stats events:" "$TEST_TMP/h2.log" | tail -1 | sed 's/.* dropped=\([0-9]*\).*/\1/')
 written=$(rows "onu > 400")
 is "written + dropped = 30 sent (dropped=$dropped)" "$((written + dropped))" "30"
+
+# heraldd starting while the database is away still knows its devices
+# (state_dir/devices.cache, written at every load): their traps are kept.
+ok "the device list is cached under state_dir" test -s "$TEST_TMP/state/devices.cache"
+sed -i 's/memory_max = 600/memory_max = 3000/; /spool_max = 1500/d' "$TEST_TMP/h.conf"
+pg_stop "$pgdir"
+start_heraldd "$TEST_TMP/h.conf" "$TEST_TMP/h3.log"
+ok "a start with the database down takes the devices from the cache" \
+	wait_log "$TEST_TMP/h3.log" "trap: 5 devices from .*devices.cache"
+send 501 505
+wait_log "$TEST_TMP/h3.log" "stats trap: .*accepted=5" 10
+pg_start "$pgdir" "$port"
+ok "their traps are accepted, not unknown_source, and written" \
+	wait_for 40 rows_are "onu > 500" 5
+stop_heraldd
+is "heraldd stops with status 0" "$STOP_RC" "0"
