@@ -32,6 +32,7 @@
 #include "log.h"
 #include "module.h"
 #include "profile.h"
+#include "sdnotify.h"
 #include "snmpcred.h"
 #include "snmplib.h"
 #include "trap.h"
@@ -65,6 +66,9 @@ struct trap_listener {
 	struct event		*ev;
 };
 
+/* How long traps may wait in the kernel for the first device list. */
+#define TRAP_HOLD_SECONDS	10
+
 struct trap_counters {
 	unsigned long long	 received;
 	unsigned long long	 accepted;
@@ -83,6 +87,13 @@ struct trap {
 	struct snmpcred_set	*creds;
 	struct devindex		*devs;
 	int			 devs_loaded;
+	/*
+	 * Until the first device list is known (from the database or the
+	 * cache) the sockets are not read: traps wait in the kernel's buffer
+	 * instead of being refused as unknown_source.
+	 */
+	int			 held;
+	struct event		*hold_timer;
 	int			 devs_inflight, devs_again;
 	size_t			 max_varbinds;
 	struct event		*stats_timer;
@@ -414,8 +425,10 @@ trap_listen_one(struct trap *t, struct trap_listener *l, const char *spec,
 	trap_set_rcvbuf(l, rcvbuf);
 	l->ev = event_new(t->h->base, l->tp->sock, EV_READ | EV_PERSIST,
 	    trap_read_cb, l);
-	event_add(l->ev, NULL);
-	log_info("trap: listening on %s", spec);
+	if (!t->held)
+		event_add(l->ev, NULL);
+	log_info("trap: listening on %s%s", spec,
+	    sdnotify_is_listen_fd(l->tp->sock) ? " (socket from systemd)" : "");
 	return 0;
 }
 
@@ -498,6 +511,30 @@ trap_stats_cb(evutil_socket_t fd, short what, void *arg)
 	trap_publish(arg, 0);
 }
 
+/* Start reading the sockets (the device list is known, or we waited). */
+static void
+trap_release(struct trap *t)
+{
+	size_t i;
+
+	if (!t->held)
+		return;
+	t->held = 0;
+	evtimer_del(t->hold_timer);
+	for (i = 0; i < t->nls; i++)
+		if (t->ls[i].ev != NULL)
+			event_add(t->ls[i].ev, NULL);
+}
+
+static void
+trap_hold_timeout_cb(evutil_socket_t fd, short what, void *arg)
+{
+	log_warnx("trap: no device list after %d s (database away, no cache "
+	    "yet); traps are read now and refused as unknown_source",
+	    TRAP_HOLD_SECONDS);
+	trap_release(arg);
+}
+
 static char *
 trap_cache_path(struct trap *t)
 {
@@ -527,6 +564,7 @@ trap_load_cached_devices(struct trap *t)
 		devindex_resolve(t->devs, t->profiles, t->creds);
 		log_info("trap: %ld device%s from %s until the database answers",
 		    n, n == 1 ? "" : "s", path);
+		trap_release(t);
 	}
 	free(path);
 }
@@ -546,6 +584,7 @@ trap_devices_cb(struct store *st, PGresult *res, void *arg)
 	devindex_resolve(t->devs, t->profiles, t->creds);
 	t->devs_loaded = 1;
 	trap_save_devices(t);
+	trap_release(t);
 	log_info("trap: %zu device%s known", n, n == 1 ? "" : "s");
 	if (t->devs_again) {
 		t->devs_again = 0;
@@ -627,6 +666,8 @@ trap_start(struct herald *h)
 	    "s", snmplib_engine_id());
 	t->devs = devindex_new();
 	t->stats_timer = event_new(h->base, -1, EV_PERSIST, trap_stats_cb, t);
+	t->hold_timer = evtimer_new(h->base, trap_hold_timeout_cb, t);
+	t->held = 1;
 	h->trap = t;
 	trap_apply_conf(t);
 	if (trap_open_listeners(t) != 0) {
@@ -634,6 +675,7 @@ trap_start(struct herald *h)
 		h->trap = NULL;
 		trap_close_listeners(t);
 		event_free(t->stats_timer);
+		event_free(t->hold_timer);
 		devindex_free(t->devs);
 		profile_set_free(t->profiles);
 		snmpcred_usm_update(t->creds, NULL);
@@ -642,6 +684,11 @@ trap_start(struct herald *h)
 		return -1;
 	}
 	trap_load_cached_devices(t);
+	if (t->held) {
+		struct timeval tv = { TRAP_HOLD_SECONDS, 0 };
+
+		evtimer_add(t->hold_timer, &tv);
+	}
 	store_watch(h->store, trap_state_cb, t);
 	store_listen(h->store, "inventory_changed", trap_notify_cb, t);
 	trap_load_devices(t);
@@ -711,6 +758,7 @@ trap_stop(struct herald *h)
 	trap_publish(t, 1);
 	trap_close_listeners(t);
 	event_free(t->stats_timer);
+	event_free(t->hold_timer);
 	devindex_free(t->devs);
 	profile_set_free(t->profiles);
 	snmpcred_usm_update(t->creds, NULL);

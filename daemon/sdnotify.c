@@ -48,3 +48,17 @@ sdnotify_watchdog_usec(void)
 #endif
 	return 0;
 }
+
+int
+sdnotify_is_listen_fd(int fd)
+{
+#ifdef HAVE_LIBSYSTEMD
+	/* 0: keep LISTEN_FDS for net-snmp, which opens its sockets later. */
+	int n = sd_listen_fds(0);
+
+	return n > 0 && fd >= SD_LISTEN_FDS_START && fd < SD_LISTEN_FDS_START + n;
+#else
+	(void)fd;
+	return 0;
+#endif
+}
