@@ -21,7 +21,8 @@
 
 const char devindex_sql[] =
 	"SELECT id, name, kind, vendor, coalesce(model, ''), host(mgmt_addr), "
-	"snmp_profile, coalesce(sys_object_id, '') FROM devices ORDER BY id";
+	"snmp_profile, coalesce(sys_object_id, ''), snmp_port FROM devices "
+	"ORDER BY id";
 
 struct devindex {
 	size_t		 n, cap;	/* cap: power of two, > 2n */
@@ -147,6 +148,7 @@ devindex_add(struct devindex *di, long long id, const char *name,
 	d->addr = xstrdup(addr);
 	d->snmp_profile = xstrdup(snmp_profile ? snmp_profile : "default");
 	d->sys_object_id = xstrdup(sys_object_id ? sys_object_id : "");
+	d->snmp_port = 161;
 	devindex_grow(di);
 	di->all = xreallocarray(di->all, di->n + 1, sizeof(*di->all));
 	di->all[di->n++] = d;
@@ -159,13 +161,18 @@ devindex_load(struct devindex *di, const PGresult *res)
 {
 	int i;
 
+	struct device *d;
+
 	devindex_clear(di);
-	for (i = 0; i < PQntuples(res); i++)
-		devindex_add(di, strtoll(PQgetvalue(res, i, 0), NULL, 10),
+	for (i = 0; i < PQntuples(res); i++) {
+		d = devindex_add(di, strtoll(PQgetvalue(res, i, 0), NULL, 10),
 		    PQgetvalue(res, i, 1), PQgetvalue(res, i, 2),
 		    PQgetvalue(res, i, 3), PQgetvalue(res, i, 4),
 		    PQgetvalue(res, i, 5), PQgetvalue(res, i, 6),
 		    PQgetvalue(res, i, 7));
+		if (d != NULL && PQnfields(res) > 8)
+			d->snmp_port = atoi(PQgetvalue(res, i, 8));
+	}
 	return di->n;
 }
 
@@ -237,6 +244,12 @@ devindex_lookup_text(const struct devindex *di, const char *addr)
 	return devindex_find(di, key);
 }
 
+const struct device *
+devindex_get(const struct devindex *di, size_t i)
+{
+	return i < di->n ? di->all[i] : NULL;
+}
+
 size_t
 devindex_count(const struct devindex *di)
 {
@@ -259,8 +272,9 @@ devindex_save(const struct devindex *di, const char *path)
 
 	for (i = 0; i < di->n; i++) {
 		d = di->all[i];
-		o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
-		    "id", (json_int_t)d->id, "name", d->name, "kind", d->kind,
+		o = json_pack("{s:I, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
+		    "id", (json_int_t)d->id, "snmp_port", d->snmp_port,
+		    "name", d->name, "kind", d->kind,
 		    "vendor", d->vendor, "model", d->model, "addr", d->addr,
 		    "snmp_profile", d->snmp_profile,
 		    "sys_object_id", d->sys_object_id ? d->sys_object_id : "");
@@ -282,6 +296,7 @@ long
 devindex_load_file(struct devindex *di, const char *path)
 {
 	const char *v[7];
+	struct device *d;
 	json_error_t err;
 	json_t *all, *o;
 	size_t i, k;
@@ -302,9 +317,14 @@ devindex_load_file(struct devindex *di, const char *path)
 				break;
 		if (k < 7 || !json_is_integer(json_object_get(o, "id")))
 			continue;
-		if (devindex_add(di, json_integer_value(json_object_get(o,
-		    "id")), v[0], v[1], v[2], v[3], v[4], v[5], v[6]) != NULL)
-			n++;
+		d = devindex_add(di, json_integer_value(json_object_get(o, "id")),
+		    v[0], v[1], v[2], v[3], v[4], v[5], v[6]);
+		if (d == NULL)
+			continue;
+		if (json_is_integer(json_object_get(o, "snmp_port")))
+			d->snmp_port = (int)json_integer_value(json_object_get(o,
+			    "snmp_port"));
+		n++;
 	}
 	json_decref(all);
 	return n;

@@ -25,6 +25,7 @@ struct device {
 	char			*addr;		/* text, as in mgmt_addr */
 	char			*snmp_profile;	/* credentials name */
 	char			*sys_object_id;
+	int			 snmp_port;	/* where it answers SNMP (poller) */
 	unsigned char		 key[16];	/* IPv6 or v4-mapped */
 	const struct snmpcred	*cred;		/* NULL: snmp.communities */
 	size_t			 ncands;
@@ -51,6 +52,8 @@ const struct device *devindex_lookup(const struct devindex *,
 const struct device *devindex_lookup_text(const struct devindex *,
 		    const char *addr);
 size_t		 devindex_count(const struct devindex *);
+/* The devices in id order, for those who visit them all (the poller). */
+const struct device *devindex_get(const struct devindex *, size_t i);
 
 /*
  * The last device list read from the database, kept in a file (JSON) so

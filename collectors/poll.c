@@ -13,8 +13,10 @@
  * asks for: they wait in the session's queue, and reads for the same port
  * merge while they wait.
  *
- * The device list is the devices table, read again when the inventory
- * says it changed (NOTIFY inventory_changed) and after a reconnect.
+ * The device list is the trap module's (collectors/devindex.c): the devices
+ * table, read again on NOTIFY inventory_changed and after a reconnect, or
+ * its cache in state_dir while the database has not answered, so that a
+ * heraldd started during a database outage still watches its OLTs.
  */
 #include "config.h"
 
@@ -25,6 +27,7 @@
 #include <strings.h>
 
 #include "conf.h"
+#include "devindex.h"
 #include "herald.h"
 #include "log.h"
 #include "module.h"
@@ -63,11 +66,6 @@ static cfg_opt_t poll_opts[] = {
 
 static const oid poll_sysuptime[] = { 1, 3, 6, 1, 2, 1, 1, 3, 0 };
 static const oid poll_sysobjectid[] = { 1, 3, 6, 1, 2, 1, 1, 2, 0 };
-
-static const char poll_devices_sql[] =
-	"SELECT id, name, kind, vendor, coalesce(model, ''), host(mgmt_addr), "
-	"family(mgmt_addr), snmp_port, snmp_profile, "
-	"coalesce(sys_object_id, '') FROM devices ORDER BY id";
 
 static void	poll_device_free(struct pdev *);
 static void	poll_device_start(struct pdev *);
@@ -341,45 +339,44 @@ poll_device_strings_free(struct pdev *d)
 	free(d->sys_object_id);
 }
 
-/* The net-snmp peer of a devices row: "udp:A:PORT" or "udp6:[A]:PORT". */
+/* The net-snmp peer of a device: "udp:A:PORT" or "udp6:[A]:PORT". */
 static char *
-poll_peer(PGresult *res, int row)
+poll_peer(const struct device *dv)
 {
 	char *peer;
 
-	if (strcmp(PQgetvalue(res, row, 6), "6") == 0)
-		xasprintf(&peer, "udp6:[%s]:%s", PQgetvalue(res, row, 5),
-		    PQgetvalue(res, row, 7));
+	if (strchr(dv->addr, ':') != NULL)
+		xasprintf(&peer, "udp6:[%s]:%d", dv->addr, dv->snmp_port);
 	else
-		xasprintf(&peer, "udp:%s:%s", PQgetvalue(res, row, 5),
-		    PQgetvalue(res, row, 7));
+		xasprintf(&peer, "udp:%s:%d", dv->addr, dv->snmp_port);
 	return peer;
 }
 
 static void
-poll_device_set(struct pdev *d, PGresult *res, int row)
+poll_device_set(struct pdev *d, const struct device *dv)
 {
 	poll_device_strings_free(d);
-	d->name = xstrdup(PQgetvalue(res, row, 1));
-	d->kind = xstrdup(PQgetvalue(res, row, 2));
-	d->vendor = xstrdup(PQgetvalue(res, row, 3));
-	d->model = xstrdup(PQgetvalue(res, row, 4));
-	d->addr = poll_peer(res, row);
-	d->cred = xstrdup(PQgetvalue(res, row, 8));
-	d->sys_object_id = xstrdup(PQgetvalue(res, row, 9));
+	d->name = xstrdup(dv->name);
+	d->kind = xstrdup(dv->kind);
+	d->vendor = xstrdup(dv->vendor);
+	d->model = xstrdup(dv->model);
+	d->addr = poll_peer(dv);
+	d->cred = xstrdup(dv->snmp_profile);
+	d->sys_object_id = xstrdup(dv->sys_object_id);
 }
 
 /* The parameters a device is polled with; 0 when they changed. */
 static int
-poll_device_same(struct pdev *d, PGresult *res, int row)
+poll_device_same(struct pdev *d, const struct device *dv)
 {
-	char *addr = poll_peer(res, row);
+	char *addr = poll_peer(dv);
 	int same;
 
 	same = strcmp(addr, d->addr) == 0 &&
-	    strcmp(d->cred, PQgetvalue(res, row, 8)) == 0 &&
-	    strcmp(d->vendor, PQgetvalue(res, row, 3)) == 0 &&
-	    strcmp(d->model, PQgetvalue(res, row, 4)) == 0;
+	    strcmp(d->cred, dv->snmp_profile) == 0 &&
+	    strcmp(d->vendor, dv->vendor) == 0 &&
+	    strcmp(d->model, dv->model) == 0 &&
+	    strcmp(d->sys_object_id, dv->sys_object_id) == 0;
 	free(addr);
 	return same;
 }
@@ -393,28 +390,21 @@ poll_dev_cmp(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
+/* The device list changed (or was read again): follow it. */
 static void
-poll_devices_cb(struct store *st, PGresult *res, void *arg)
+poll_devices_changed(const struct devindex *di, void *arg)
 {
 	struct poller *p = arg;
+	const struct device *dv;
 	struct pdev *d, **keep;
-	size_t i, n = 0, added = 0, removed = 0;
-	int row;
+	size_t i, n = 0, added = 0, removed = 0, total = devindex_count(di);
 
-	p->loading = 0;
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		log_warnx("poll: cannot read the device list: %s",
-		    store_errmsg(res));
-		return;
-	}
 	for (i = 0; i < p->ndevs; i++)
 		p->devs[i]->seen = 0;
-	keep = xcalloc((size_t)PQntuples(res) + 1, sizeof(*keep));
-	for (row = 0; row < PQntuples(res); row++) {
-		long long id = strtoll(PQgetvalue(res, row, 0), NULL, 10);
-
-		if ((d = poll_find(p, id)) != NULL &&
-		    poll_device_same(d, res, row)) {
+	keep = xcalloc(total + 1, sizeof(*keep));
+	for (i = 0; (dv = devindex_get(di, i)) != NULL; i++) {
+		if ((d = poll_find(p, dv->id)) != NULL &&
+		    poll_device_same(d, dv)) {
 			d->seen = 1;
 			keep[n++] = d;
 			continue;
@@ -423,8 +413,8 @@ poll_devices_cb(struct store *st, PGresult *res, void *arg)
 			d->seen = 0;	/* changed: replaced by a new one */
 		d = xcalloc(1, sizeof(*d));
 		d->poller = p;
-		d->id = id;
-		poll_device_set(d, res, row);
+		d->id = dv->id;
+		poll_device_set(d, dv);
 		d->seen = 2;
 		keep[n++] = d;
 		added++;
@@ -445,34 +435,6 @@ poll_devices_cb(struct store *st, PGresult *res, void *arg)
 			poll_device_start(p->devs[i]);
 	log_info("poll: %zu devices (%zu new or changed, %zu removed)",
 	    p->ndevs, added, removed);
-}
-
-static void
-poll_load(struct poller *p)
-{
-	if (p->loading)
-		return;
-	if (store_query(p->h->store, poll_devices_sql, 0, NULL,
-	    poll_devices_cb, p) == 0)
-		p->loading = 1;
-}
-
-static void
-poll_notify_cb(struct store *st, const char *channel, const char *payload,
-    void *arg)
-{
-	poll_load(arg);
-}
-
-static void
-poll_state_cb(struct store *st, enum store_state s, void *arg)
-{
-	struct poller *p = arg;
-
-	if (s == STORE_UP)
-		poll_load(p);
-	else
-		p->loading = 0;
 }
 
 static void
@@ -639,10 +601,8 @@ poll_start(struct herald *h)
 	poll_apply_conf(p);
 	h->poller = p;
 	events_subscribe(h, poll_event_cb, p);
-	store_listen(h->store, "inventory_changed", poll_notify_cb, p);
-	store_watch(h->store, poll_state_cb, p);
-	if (store_state(h->store) == STORE_UP)
-		poll_load(p);
+	/* The trap module owns the device list (database, NOTIFY, cache). */
+	trap_watch_devices(h, poll_devices_changed, p);
 	return 0;
 }
 

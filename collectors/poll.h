@@ -64,7 +64,6 @@ struct poller {
 	struct herald		*h;
 	struct pdev		**devs;
 	size_t			 ndevs;
-	int			 loading;
 	int			 interval;
 	int			 onu_interval;
 	int			 unreachable_after;

@@ -94,6 +94,13 @@ struct trap {
 	 */
 	int			 held;
 	struct event		*hold_timer;
+
+	/* Told whenever the device list changes (the poller). */
+	size_t			 nwatch;
+	struct trap_watch {
+		void		(*cb)(const struct devindex *, void *);
+		void		*arg;
+	}			 watch[4];
 	int			 devs_inflight, devs_again;
 	size_t			 max_varbinds;
 	struct event		*stats_timer;
@@ -511,6 +518,15 @@ trap_stats_cb(evutil_socket_t fd, short what, void *arg)
 	trap_publish(arg, 0);
 }
 
+static void
+trap_devices_changed(struct trap *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->nwatch; i++)
+		t->watch[i].cb(t->devs, t->watch[i].arg);
+}
+
 /* Start reading the sockets (the device list is known, or we waited). */
 static void
 trap_release(struct trap *t)
@@ -565,6 +581,7 @@ trap_load_cached_devices(struct trap *t)
 		log_info("trap: %ld device%s from %s until the database answers",
 		    n, n == 1 ? "" : "s", path);
 		trap_release(t);
+		trap_devices_changed(t);
 	}
 	free(path);
 }
@@ -585,6 +602,7 @@ trap_devices_cb(struct store *st, PGresult *res, void *arg)
 	t->devs_loaded = 1;
 	trap_save_devices(t);
 	trap_release(t);
+	trap_devices_changed(t);
 	log_info("trap: %zu device%s known", n, n == 1 ? "" : "s");
 	if (t->devs_again) {
 		t->devs_again = 0;
@@ -812,4 +830,24 @@ const struct profile_set *
 trap_profiles(struct herald *h)
 {
 	return h->trap ? h->trap->profiles : NULL;
+}
+
+const struct devindex *
+trap_devices(struct herald *h)
+{
+	return h->trap ? h->trap->devs : NULL;
+}
+
+void
+trap_watch_devices(struct herald *h,
+    void (*cb)(const struct devindex *, void *), void *arg)
+{
+	struct trap *t = h->trap;
+
+	if (t == NULL || t->nwatch == sizeof(t->watch) / sizeof(*t->watch))
+		fatalx("trap_watch_devices: no room");
+	t->watch[t->nwatch].cb = cb;
+	t->watch[t->nwatch++].arg = arg;
+	if (t->devs_loaded || devindex_count(t->devs) > 0)
+		cb(t->devs, arg);
 }
