@@ -37,6 +37,7 @@
 #include "snmplib.h"
 #include "snmpsess.h"
 #include "snmpval.h"
+#include "stats.h"
 #include "store.h"
 #include "trap.h"
 #include "xmalloc.h"
@@ -438,12 +439,12 @@ poll_devices_changed(const struct devindex *di, void *arg)
 }
 
 static void
-poll_stats_cb(evutil_socket_t fd, short what, void *arg)
+poll_publish(struct poller *p, int final)
 {
-	struct poller *p = arg;
 	struct snmpsess_stats ss;
-	unsigned long requests = 0, waits = 0;
-	size_t i;
+	struct stats_counter c[14];
+	unsigned long long requests = 0, waits = 0;
+	size_t i, n = 0;
 
 	for (i = 0; i < p->ndevs; i++)
 		if (p->devs[i]->sess != NULL) {
@@ -451,13 +452,26 @@ poll_stats_cb(evutil_socket_t fd, short what, void *arg)
 			requests += ss.requests;
 			waits += ss.queued_waits;
 		}
-	log_info("poll stats: devices=%zu requests=%lu budget_waits=%lu "
-	    "reach_checks=%lu reach_failures=%lu cycles=%lu confirms=%lu "
-	    "confirms_merged=%lu rows=%lu bad_rows=%lu walk_failures=%lu "
-	    "raised=%lu cleared=%lu", p->ndevs, requests, waits,
-	    p->st.reach_checks, p->st.reach_failures, p->st.cycles,
-	    p->st.confirms, p->st.confirms_merged, p->st.rows, p->st.bad_rows,
-	    p->st.walk_failures, p->st.raised, p->st.cleared);
+	c[n].name = "devices", c[n++].value = p->ndevs;
+	c[n].name = "requests", c[n++].value = requests;
+	c[n].name = "budget_waits", c[n++].value = waits;
+	c[n].name = "reach_checks", c[n++].value = p->st.reach_checks;
+	c[n].name = "reach_failures", c[n++].value = p->st.reach_failures;
+	c[n].name = "cycles", c[n++].value = p->st.cycles;
+	c[n].name = "confirms", c[n++].value = p->st.confirms;
+	c[n].name = "confirms_merged", c[n++].value = p->st.confirms_merged;
+	c[n].name = "rows", c[n++].value = p->st.rows;
+	c[n].name = "bad_rows", c[n++].value = p->st.bad_rows;
+	c[n].name = "walk_failures", c[n++].value = p->st.walk_failures;
+	c[n].name = "raised", c[n++].value = p->st.raised;
+	c[n].name = "cleared", c[n++].value = p->st.cleared;
+	stats_publish(p->h, "poll", c, n, final);
+}
+
+static void
+poll_stats_cb(evutil_socket_t fd, short what, void *arg)
+{
+	poll_publish(arg, 0);
 }
 
 /* The profile with a poll section that fits the device, if any. */
@@ -642,7 +656,7 @@ poll_stop(struct herald *h)
 
 	if (p == NULL)
 		return;
-	poll_stats_cb(-1, 0, p);
+	poll_publish(p, 1);
 	for (i = 0; i < p->ndevs; i++)
 		poll_device_free(p->devs[i]);
 	free(p->devs);

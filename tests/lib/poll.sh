@@ -3,7 +3,8 @@
 #
 #   poll_setup "SIM OPTIONS" [EXTRA CONF]  database, fleet, devices rows,
 #                                          heraldd; sets DB, HLOG, TRAP_PORT
-#   poll_stat NAME                         last "poll stats" value of NAME
+#   poll_stat NAME                         the poller's counter NAME, as
+#                                          published in collector_stats
 #   alarm_set DEVICE                       raised alarms from events, one
 #                                          "kind f/s/p:onu" per line, sorted
 #   dev_id NAME                            devices.id of a device
@@ -71,7 +72,8 @@ EOC
 }
 
 poll_stat() {
-	grep "poll stats:" "$HLOG" | tail -1 | sed -n "s/.* $1=\([0-9]*\).*/\1/p"
+	q "$DB" "SELECT coalesce(max(value), 0) FROM collector_stats
+		WHERE collector = 'poll' AND name = '$1'"
 }
 
 dev_id() {
