@@ -70,6 +70,21 @@ like() {
 	fi
 }
 
+# private_pg: a PostgreSQL of this test's own, which it may stop and start
+# under heraldd (pg_stop/pg_start "$pgdir" "$port"); stopped at the end.
+# Sets pgdir, port and db (its conninfo). Check need_private_pg before plan.
+need_private_pg() {
+	[ -x "${PGBIN:-}/initdb" ] || skip_all "no PostgreSQL server binaries"
+}
+
+private_pg() {
+	pgdir="$TEST_TMP/pg"
+	port=$(pg_free_port)
+	pg_start "$pgdir" "$port" || { fail "private PostgreSQL starts"; exit 1; }
+	TEST_CLEANUP="$TEST_CLEANUP pg_stop '$pgdir';"
+	db="host=$pgdir port=$port user=postgres dbname=postgres"
+}
+
 need_db() {
 	[ -n "${HERALD_TEST_PGHOST:-}" ] ||
 		skip_all "no PostgreSQL for tests (run tests/run)"

@@ -3,14 +3,10 @@
 # again under it. heraldd must keep running, say so once per state change,
 # reconnect, and write again (the heartbeat after the restart).
 . "${top_srcdir:-.}/tests/lib/tap.sh"
-[ -x "${PGBIN:-}/initdb" ] || skip_all "no PostgreSQL server binaries"
+need_private_pg
 plan 9
 
-pgdir="$TEST_TMP/pg"
-port=$(pg_free_port)
-pg_start "$pgdir" "$port" || { fail "private PostgreSQL starts"; exit 1; }
-TEST_CLEANUP="$TEST_CLEANUP pg_stop '$pgdir';"
-db="host=$pgdir port=$port user=postgres dbname=postgres"
+private_pg
 "$HERALDCTL" db migrate -d "$db" >/dev/null
 write_conf "$TEST_TMP/h.conf" "$db"
 start_heraldd "$TEST_TMP/h.conf" "$TEST_TMP/h.log"

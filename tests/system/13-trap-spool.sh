@@ -6,15 +6,12 @@
 # counted and logged, never silent.
 . "${top_srcdir:-.}/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/traps.sh"
-[ -x "${PGBIN:-}/initdb" ] || skip_all "no PostgreSQL server binaries"
+need_private_pg
 command -v snmptrap >/dev/null || skip_all "snmptrap (Debian snmp) is not installed"
 plan 16
 
-pgdir="$TEST_TMP/pg"
-port=$(pg_free_port)
-pg_start "$pgdir" "$port" || { fail "private PostgreSQL starts"; exit 1; }
-TEST_CLEANUP="$TEST_CLEANUP pg_stop '$pgdir';"
-TRAP_DB="host=$pgdir port=$port user=postgres dbname=postgres"
+private_pg
+TRAP_DB=$db
 EVENTS_EXTRA="memory_max = 3000"
 trap_start
 # send FIRST LAST: Huawei dying gasps for ONTs FIRST..LAST, in that order.

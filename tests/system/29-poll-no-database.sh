@@ -5,14 +5,10 @@
 # when the database is back.
 . "${top_srcdir:-.}/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/sim.sh"
-[ -x "${PGBIN:-}/initdb" ] || skip_all "no PostgreSQL server binaries"
+need_private_pg
 plan 5
 
-pgdir="$TEST_TMP/pg"
-port=$(pg_free_port)
-pg_start "$pgdir" "$port" || { fail "private PostgreSQL starts"; exit 1; }
-TEST_CLEANUP="$TEST_CLEANUP pg_stop '$pgdir';"
-db="host=$pgdir port=$port user=postgres dbname=postgres"
+private_pg
 "$HERALDCTL" db migrate -d "$db" >/dev/null
 start_sim --olts 1 --vendors huawei --pons 1 --onus 8
 addr=$(sim_addr 1)
