@@ -527,6 +527,8 @@ trap_devices_changed(struct trap *t)
 		t->watch[i].cb(t->devs, t->watch[i].arg);
 }
 
+static void	trap_free(struct herald *);
+
 /* Start reading the sockets (the device list is known, or we waited). */
 static void
 trap_release(struct trap *t)
@@ -690,15 +692,7 @@ trap_start(struct herald *h)
 	trap_apply_conf(t);
 	if (trap_open_listeners(t) != 0) {
 		log_error("trap: no trap address could be opened");
-		h->trap = NULL;
-		trap_close_listeners(t);
-		event_free(t->stats_timer);
-		event_free(t->hold_timer);
-		devindex_free(t->devs);
-		profile_set_free(t->profiles);
-		snmpcred_usm_update(t->creds, NULL);
-		snmpcred_free(t->creds);
-		free(t);
+		trap_free(h);
 		return -1;
 	}
 	trap_load_cached_devices(t);
@@ -769,11 +763,18 @@ trap_reload(struct herald *h, struct herald_conf *old)
 static void
 trap_stop(struct herald *h)
 {
+	if (h->trap == NULL)
+		return;
+	trap_publish(h->trap, 1);
+	trap_free(h);
+}
+
+/* The one teardown: sockets, timers, devices, profiles, USM users. */
+static void
+trap_free(struct herald *h)
+{
 	struct trap *t = h->trap;
 
-	if (t == NULL)
-		return;
-	trap_publish(t, 1);
 	trap_close_listeners(t);
 	event_free(t->stats_timer);
 	event_free(t->hold_timer);
