@@ -77,7 +77,7 @@ wait_rows() { wait_for 10 rows_are "$1" "$2"; }
 
 # snmptrap/snmpinform without the site's snmp.conf, from a chosen address.
 strap() { local from=$1; shift; snmptrap --clientaddr="$from" "$@" 2>&1; }
-sinform() { local from=$1; shift; snmpinform -t 1 -r 2 --clientaddr="$from" "$@" 2>&1; }
+sinform() { local from=$1; shift; snmpinform -t 5 -r 1 --clientaddr="$from" "$@" 2>&1; }
 
 HW_DG=1.3.6.1.4.1.2011.6.128.1.1.12.2.2.0.18
 HW_DG_CLEAR=1.3.6.1.4.1.2011.6.128.1.1.12.2.2.0.19
