@@ -18,11 +18,6 @@ SIM_PRIV=privpass123
 SIM_ENGINE=0x80001f8804686572616c642d73696d
 SIM_V3="-v3 -l authPriv -u $SIM_USER -a SHA -A $SIM_AUTH -x AES -X $SIM_PRIV"
 
-# A free UDP port on loopback (the kernel picks it).
-free_udp_port() {
-	python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
 sim() {
 	"$HERALD_SIM" -C "$SIM_SOCK" "$@"
 }

@@ -119,6 +119,12 @@ wait_log() {
 	wait_for "${3:-10}" grep -Eq -- "$2" "$1"
 }
 
+# A free UDP port on loopback, picked by the kernel (tests run in parallel,
+# and simulators and snmptrap clients hold UDP ports too).
+free_udp_port() {
+	python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
 # write_conf FILE CONNINFO [EXTRA]: a throw-away herald.conf.
 write_conf() {
 	cat >"$1" <<EOC
@@ -129,7 +135,7 @@ database {
 	connect_timeout = 2
 }
 snmp {
-	trap_listen = {"udp:127.0.0.1:$(pg_free_port)"}
+	trap_listen = {"udp:127.0.0.1:$(free_udp_port)"}
 	profile_dir = "$top_srcdir/collectors/profiles"
 }
 http {

@@ -19,7 +19,7 @@ out=$("$HERALDCTL" -c /nonexistent profile test -p "$P" --trap '1.3.6.1.4.1.1 1.
 like "a bad varbind type is a clear error" "$out" "heraldctl: .*1.3.6.1.2 q 5"
 
 if command -v tcpdump >/dev/null && command -v snmptrap >/dev/null && [ "$(id -u)" = 0 ]; then
-	port=$(pg_free_port)
+	port=$(free_udp_port)
 	tcpdump -i lo -U -w "$TEST_TMP/cap.pcap" "udp port $port" >/dev/null 2>&1 &
 	tpid=$!; TEST_PIDS="$TEST_PIDS $tpid"
 	sleep 1

@@ -18,7 +18,7 @@ linkdown dslcomm 1001 "$TRAP_TO"
 ok "before: the DSLAM's community is accepted" \
 	wait_rows "device_id = 3 AND line = 1001" 1
 
-new_port=$(pg_free_port)
+new_port=$(free_udp_port)
 sed -i "s/community = \"dslcomm\"/community = \"newcomm\"/; s/udp:127.0.0.1:$TRAP_PORT/udp:127.0.0.1:$new_port/" \
 	"$TEST_TMP/h.conf"
 kill -HUP $HERALDD_PID
