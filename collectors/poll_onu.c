@@ -166,11 +166,29 @@ poll_held_free(struct pdev *d)
 	d->held = NULL;
 }
 
+/* " at 0/1/3:12", " at line 1003", or nothing for the whole device. */
+static const char *
+poll_where(const struct herald_location *loc, char *buf, size_t len)
+{
+	if (loc->line != EVENT_LOC_UNSET)
+		snprintf(buf, len, " at line %lld", loc->line);
+	else if (loc->slot == EVENT_LOC_UNSET)
+		buf[0] = '\0';
+	else if (loc->onu != EVENT_LOC_UNSET)
+		snprintf(buf, len, " at %lld/%lld/%lld:%lld", loc->frame,
+		    loc->slot, loc->port, loc->onu);
+	else
+		snprintf(buf, len, " at %lld/%lld/%lld", loc->frame, loc->slot,
+		    loc->port);
+	return buf;
+}
+
 void
 poll_correct(struct pdev *d, const char *kind, enum event_action action,
     const struct herald_location *loc, const char *cause)
 {
 	struct herald_event ev;
+	char where[64];
 
 	memset(&ev, 0, sizeof(ev));
 	gettimeofday(&ev.time, NULL);
@@ -188,11 +206,10 @@ poll_correct(struct pdev *d, const char *kind, enum event_action action,
 		d->poller->st.raised++;
 	else
 		d->poller->st.cleared++;
-	log_info("poll: %s: device says %s %s at %lld/%lld/%lld%s%lld%s%s",
-	    d->name, kind, action == EVENT_RAISE ? "raised" : "cleared",
-	    loc->frame, loc->slot, loc->port, loc->onu >= 0 ? ":" : "",
-	    loc->onu >= 0 ? loc->onu : 0LL, cause ? ", cause " : "",
-	    cause ? cause : "");
+	log_info("poll: %s: device says %s %s%s%s%s%s", d->name, kind,
+	    action == EVENT_RAISE ? "raised" : "cleared",
+	    poll_where(loc, where, sizeof(where)), cause ? " (" : "",
+	    cause ? cause : "", cause ? ")" : "");
 	events_submit(d->poller->h, &ev);
 }
 
