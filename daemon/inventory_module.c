@@ -86,7 +86,7 @@ struct inventory {
 	pthread_t		 thread;
 	pthread_mutex_t		 mu;
 	pthread_cond_t		 cv;
-	struct inv_jobs		 todo, done;
+	struct inv_jobs		 queued, done;	/* to the worker, back from it */
 	int			 stopping;
 	PGcancel		*cancel;	/* of the job running, under mu */
 	int			 pipe[2];
@@ -372,12 +372,12 @@ inventory_worker(void *arg)
 
 	pthread_mutex_lock(&inv->mu);
 	for (;;) {
-		while (!inv->stopping && TAILQ_EMPTY(&inv->todo))
+		while (!inv->stopping && TAILQ_EMPTY(&inv->queued))
 			pthread_cond_wait(&inv->cv, &inv->mu);
 		if (inv->stopping)
 			break;
-		j = TAILQ_FIRST(&inv->todo);
-		TAILQ_REMOVE(&inv->todo, j, entry);
+		j = TAILQ_FIRST(&inv->queued);
+		TAILQ_REMOVE(&inv->queued, j, entry);
 		pthread_mutex_unlock(&inv->mu);
 		inventory_worker_run(inv, j);
 		pthread_mutex_lock(&inv->mu);
@@ -393,7 +393,7 @@ static void
 inventory_submit(struct inventory *inv, struct inv_job *j)
 {
 	pthread_mutex_lock(&inv->mu);
-	TAILQ_INSERT_TAIL(&inv->todo, j, entry);
+	TAILQ_INSERT_TAIL(&inv->queued, j, entry);
 	pthread_cond_signal(&inv->cv);
 	pthread_mutex_unlock(&inv->mu);
 }
@@ -765,7 +765,7 @@ inventory_start(struct herald *h)
 
 	inv->h = h;
 	inventory_settings_read(&inv->set, h->conf);
-	TAILQ_INIT(&inv->todo);
+	TAILQ_INIT(&inv->queued);
 	TAILQ_INIT(&inv->done);
 	pthread_mutex_init(&inv->mu, NULL);
 	pthread_cond_init(&inv->cv, NULL);
@@ -819,8 +819,8 @@ inventory_stop(struct herald *h)
 	pthread_cond_signal(&inv->cv);
 	pthread_mutex_unlock(&inv->mu);
 	pthread_join(inv->thread, NULL);
-	while ((j = TAILQ_FIRST(&inv->todo)) != NULL) {
-		TAILQ_REMOVE(&inv->todo, j, entry);
+	while ((j = TAILQ_FIRST(&inv->queued)) != NULL) {
+		TAILQ_REMOVE(&inv->queued, j, entry);
 		inventory_job_free(j);
 	}
 	while ((j = TAILQ_FIRST(&inv->done)) != NULL) {
