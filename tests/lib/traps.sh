@@ -68,7 +68,11 @@ stat() {
 
 # wait_stat NAME VALUE [COLLECTOR]: until the published counter equals VALUE.
 stat_is() { [ "$(stat "$1" "${3:-trap}")" = "$2" ]; }
-wait_stat() { wait_for 10 stat_is "$@"; }
+wait_stat() {
+	wait_for 10 stat_is "$@" && return
+	echo "# $1 is $(stat "$1" "${3:-trap}"), not $2" >&2
+	return 1
+}
 
 # rows WHERE: number of events matching a condition.
 rows() { q "$db" "SELECT count(*) FROM events WHERE $1"; }
