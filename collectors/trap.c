@@ -69,11 +69,15 @@ struct trap_listener {
 /* How long traps may wait in the kernel for the first device list. */
 #define TRAP_HOLD_SECONDS	10
 
+#define TRAP_INFORMS_SEEN	1024	/* a power of two */
+#define TRAP_INFORM_WINDOW	120	/* seconds a repeat is recognised */
+
 struct trap_counters {
 	unsigned long long	 received;
 	unsigned long long	 accepted;
 	unsigned long long	 unknown_trap;
 	unsigned long long	 informs_answered;
+	unsigned long long	 inform_duplicates;
 	unsigned long long	 v3_discovery;
 	unsigned long long	 reject[R_N];
 	unsigned long long	 kernel_drops;
@@ -108,7 +112,22 @@ struct trap {
 	/* The datagram being processed (one per snmp_sess_read2 call). */
 	const struct device	*cur_dev;
 	char			 cur_peer[INET6_ADDRSTRLEN];
+	unsigned int		 cur_port;
 	int			 cur_done;
+
+	/*
+	 * Informs answered lately, by device, source port and request ID: a
+	 * sender that missed our answer sends the same inform again, and that
+	 * is answered again but is not a second event. A slot taken by a newer
+	 * inform forgets the older one (then a late repeat is an event twice,
+	 * as without this table).
+	 */
+	struct inform_seen {
+		time_t		 at;
+		long		 reqid;
+		long long	 device_id;
+		unsigned int	 port;
+	}			 seen[TRAP_INFORMS_SEEN];
 
 	struct trap_counters	 c;
 	unsigned long long	 drops_base;
@@ -188,11 +207,15 @@ trap_pre_parse_cb(netsnmp_session *s, netsnmp_transport *tp, void *opaque,
 	t->cur_dev = NULL;
 	t->cur_done = 0;
 	snprintf(t->cur_peer, sizeof(t->cur_peer), "?");
+	t->cur_port = 0;
 	if ((sa = trap_peer(opaque, olen, &salen)) == NULL) {
 		trap_reject(t, R_PARSE_ERROR, "no source address");
 		return 0;
 	}
 	trap_peer_text(sa, t->cur_peer, sizeof(t->cur_peer));
+	t->cur_port = ntohs(sa->sa_family == AF_INET ?
+	    ((const struct sockaddr_in *)sa)->sin_port :
+	    ((const struct sockaddr_in6 *)sa)->sin6_port);
 	if ((t->cur_dev = devindex_lookup(t->devs, sa, salen)) == NULL) {
 		trap_reject(t, R_UNKNOWN_SOURCE, "not the address of a known "
 		    "device%s", t->devs_loaded ? "" : " (device list not loaded "
@@ -289,6 +312,28 @@ trap_answer_inform(struct trap_listener *l, netsnmp_pdu *pdu)
 		l->t->c.informs_answered++;
 }
 
+/* Whether this inform was answered already; remembers it if not. */
+static int
+trap_inform_repeat(struct trap *t, const netsnmp_pdu *pdu)
+{
+	struct inform_seen *e;
+	time_t now = time(NULL);
+	unsigned long hv;
+
+	hv = (unsigned long)t->cur_dev->id * 2654435761UL ^
+	    (unsigned long)t->cur_port * 40503UL ^ (unsigned long)pdu->reqid;
+	e = &t->seen[hv & (TRAP_INFORMS_SEEN - 1)];
+	if (e->at != 0 && now - e->at <= TRAP_INFORM_WINDOW &&
+	    e->device_id == t->cur_dev->id && e->port == t->cur_port &&
+	    e->reqid == pdu->reqid)
+		return 1;
+	e->at = now;
+	e->device_id = t->cur_dev->id;
+	e->port = t->cur_port;
+	e->reqid = pdu->reqid;
+	return 0;
+}
+
 static void
 trap_emit(struct trap *t, const struct trapmsg *tm)
 {
@@ -356,8 +401,13 @@ trap_input_cb(int op, netsnmp_session *s, int reqid, netsnmp_pdu *pdu,
 		    "trap.max_varbinds (%zu)", tm.nvars, t->max_varbinds);
 		return 1;
 	}
-	t->c.accepted++;
 	t->cur_done = 1;
+	if (pdu->command == SNMP_MSG_INFORM && trap_inform_repeat(t, pdu)) {
+		t->c.inform_duplicates++;
+		trap_answer_inform(l, pdu);
+		return 1;
+	}
+	t->c.accepted++;
 	trap_emit(t, &tm);
 	if (pdu->command == SNMP_MSG_INFORM)
 		trap_answer_inform(l, pdu);
@@ -497,7 +547,7 @@ trap_kernel_drops(struct trap *t)
 static void
 trap_publish(struct trap *t, int final)
 {
-	struct stats_counter c[6 + R_N];
+	struct stats_counter c[7 + R_N];
 	size_t n = 0, i;
 
 	t->c.kernel_drops = t->drops_base + trap_kernel_drops(t);
@@ -507,6 +557,7 @@ trap_publish(struct trap *t, int final)
 	for (i = 0; i < R_N; i++)
 		c[n].name = trap_reason_names[i], c[n++].value = t->c.reject[i];
 	c[n].name = "informs_answered", c[n++].value = t->c.informs_answered;
+	c[n].name = "inform_duplicates", c[n++].value = t->c.inform_duplicates;
 	c[n].name = "v3_discovery", c[n++].value = t->c.v3_discovery;
 	c[n].name = "kernel_drops", c[n++].value = t->c.kernel_drops;
 	stats_publish(t->h, "trap", c, n, final);
