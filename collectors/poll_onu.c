@@ -406,7 +406,7 @@ poll_onu_reconcile(struct pdev *d, long long ifindex, long long onu,
 	const struct profile_map_entry *e = NULL;
 	struct herald_location loc;
 	const char *kind, *why;
-	char code[32];
+	char code[64];
 	size_t i;
 
 	if (state == NULL || poll_location(d, ifindex, onu, &loc) != 0)
@@ -425,9 +425,17 @@ poll_onu_reconcile(struct pdev *d, long long ifindex, long long onu,
 		return;		/* neither up nor down: not ours to judge */
 	if (cause != NULL && pp->down_cause_map != NULL)
 		e = profile_map_lookup(pp->down_cause_map, *cause);
+	if (e != NULL && e->no_alarm) {
+		/* Deactivated or reset on purpose: no outage, and none held. */
+		snprintf(code, sizeof(code), "poll: %s",
+		    e->cause ? e->cause : "not an outage");
+		for (i = 0; poll_onu_kinds[i] != NULL; i++)
+			if (poll_held_has(d, poll_onu_kinds[i], &loc))
+				poll_correct(d, poll_onu_kinds[i], EVENT_CLEAR,
+				    &loc, code);
+		return;
+	}
 	kind = e && e->kind ? e->kind : "onu.offline";
-	if (strcmp(kind, "none") == 0)
-		return;		/* e.g. deactivated by the operator */
 	snprintf(code, sizeof(code), "code %ld", cause ? *cause : -1L);
 	why = e && e->cause ? e->cause : code;
 	for (i = 0; poll_onu_kinds[i] != NULL; i++)

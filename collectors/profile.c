@@ -334,12 +334,15 @@ profile_load_map(struct profile_map *m, cfg_t *sec)
 		if (profile_map_pair(sec, cfg_getnstr(sec, "kinds", i), &code,
 		    &text) != 0)
 			continue;
-		if (profile_kind_intern(text) == NULL) {
+		/* "none": the operator's doing (deactivated, rebooted) */
+		if (strcmp(text, "none") != 0 &&
+		    profile_kind_intern(text) == NULL) {
 			profile_error(sec, "map \"%s\": unknown alarm kind \"%s\"",
 			    m->name, text);
 			continue;
 		}
 		e = profile_map_slot(m, code);
+		e->no_alarm = strcmp(text, "none") == 0;
 		e->kind = (char *)profile_kind_intern(text);
 	}
 }
@@ -1047,6 +1050,8 @@ profile_apply_rule(const struct profile *p, const struct rule *r,
 			m->cause = e->cause;
 		if (e->kind != NULL)
 			m->kind = e->kind;
+		if (e->no_alarm)	/* kept, but as a raw event */
+			m->action = EVENT_RAW;
 	}
 }
 

@@ -41,6 +41,7 @@ struct profile_map_entry {
 	long long	 code;
 	char		*cause;
 	char		*kind;		/* NULL: the rule's kind */
+	int		 no_alarm;	/* kind "none": not an outage */
 };
 
 struct profile_map {

@@ -255,6 +255,15 @@ test_decoders(void **state)
 	    13)->kind != NULL, 1);
 	assert_string_equal(profile_map_lookup(
 	    profile_get_poll(hw)->down_cause_map, 13)->kind, "onu.dying_gasp");
+	assert_false(profile_map_lookup(profile_get_poll(hw)->down_cause_map,
+	    13)->no_alarm);
+	/* Deactivated by the operator: "none", not an outage. */
+	assert_true(profile_map_lookup(profile_get_poll(hw)->down_cause_map,
+	    8)->no_alarm);
+	assert_null(profile_map_lookup(profile_get_poll(hw)->down_cause_map,
+	    8)->kind);
+	assert_string_equal(profile_map_lookup(
+	    profile_get_poll(hw)->down_cause_map, 8)->cause, "deactivated");
 }
 
 static void

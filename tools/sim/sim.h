@@ -93,6 +93,7 @@ enum fault {
 	F_LOS,		/* ONU: LOSi (drop fibre); DSL line: lossOfSignal */
 	F_POWER,	/* ONU: dying gasp; DSL line: CPE lossOfPower */
 	F_PORT,		/* DSL only: the DSLAM port itself is down */
+	F_ADMIN,	/* ONU: deactivated by the operator (no trap) */
 };
 
 /* Effective run state as the device reports it. */

@@ -222,6 +222,12 @@ cmd_power_off(struct src *c, int argc, char **argv)
 }
 
 static int
+cmd_deactivate(struct src *c, int argc, char **argv)
+{
+	return cmd_onu_fault(c, argc, argv, F_ADMIN);
+}
+
+static int
 cmd_board_fail(struct src *c, int argc, char **argv)
 {
 	struct device *d;
@@ -536,7 +542,8 @@ cmd_list(struct src *c, int argc, char **argv)
 
 static const char *const state_names[] = { "up", "los", "dying-gasp",
     "offline" };
-static const char *const fault_names[] = { "up", "los", "power", "port" };
+static const char *const fault_names[] = { "up", "los", "power", "port",
+    "deactivated" };
 
 static void
 show_pon(struct src *c, struct device *d, struct pon *p)
@@ -710,6 +717,9 @@ static const struct command commands[] = {
 	{ "power-off", 2, CMD_MAXARGS,
 	    "power-off OLT [onus] F/S/P[:IDS]...  (dying gasp)",
 	    cmd_power_off },
+	{ "deactivate", 2, CMD_MAXARGS,
+	    "deactivate OLT [onus] F/S/P[:IDS]...  (operator, no trap)",
+	    cmd_deactivate },
 	{ "board-fail", 2, 2, "board-fail DEV F/S (OLT) | S (DSLAM)",
 	    cmd_board_fail },
 	{ "line-down", 2, 3, "line-down DSLAM S/P[-P] [los|power]",

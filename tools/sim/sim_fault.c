@@ -63,6 +63,7 @@
 /* Huawei LastDownCause codes (§1.7). */
 #define CAUSE_LOSI		2
 #define CAUSE_DYING_GASP	13
+#define CAUSE_DEACTIVATED	8
 
 static int
 is_huawei(const struct device *d)
@@ -271,16 +272,21 @@ fault_onus(struct device *d, struct pon *p, int from, int to,
 	}
 	for (i = from - first; i <= to - first; i++) {
 		old = p->onus[i].fault;
-		if ((kind == F_UP) == (old == F_UP))
+		/* Deactivating overrides a fault; other faults do not. */
+		if (kind == old || (kind != F_ADMIN &&
+		    (kind == F_UP) == (old == F_UP)))
 			continue;
 		before = fleet_onu_state(p, i);
 		p->onus[i].fault = kind;
 		changed++;
-		if (kind != F_UP && before == ONU_UP) {
+		if (kind == F_ADMIN) {	/* the operator's command: no trap */
+			p->onus[i].last_cause = CAUSE_DEACTIVATED;
+		} else if (kind != F_UP && before == ONU_UP) {
 			p->onus[i].last_cause = kind == F_POWER ?
 			    CAUSE_DYING_GASP : CAUSE_LOSI;
 			trap_onu(d, p, i, kind, 1);
-		} else if (kind == F_UP && fleet_onu_state(p, i) == ONU_UP)
+		} else if (kind == F_UP && old != F_ADMIN &&
+		    fleet_onu_state(p, i) == ONU_UP)
 			trap_onu(d, p, i, old, 0);
 	}
 	return changed;

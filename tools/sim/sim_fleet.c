@@ -509,6 +509,8 @@ fleet_onu_state(const struct pon *p, int i)
 		return ONU_LOS;
 	case F_POWER:
 		return ONU_DG;
+	case F_ADMIN:
+		return ONU_OFFLINE;
 	default:
 		break;
 	}
