@@ -34,10 +34,20 @@ static const oid poll_if_oper[] = { 1, 3, 6, 1, 2, 1, 2, 2, 1, 8 };
 enum poll_col {
 	COL_ONU_STATE,
 	COL_ONU_CAUSE,
+	COL_ONU_ADMIN,
 	COL_IF_OPER,
 	COL_IF_ADMIN,
 	COL_IF_TYPE,
+	COL_N
 };
+
+/* ONU columns have ONU rows; the others have interface rows. */
+static int
+poll_col_onu(enum poll_col col)
+{
+	return col == COL_ONU_STATE || col == COL_ONU_CAUSE ||
+	    col == COL_ONU_ADMIN;
+}
 
 struct poll_row {
 	long long	 ifindex;
@@ -246,7 +256,7 @@ poll_index_len(const struct pdev *d, enum poll_col col)
 {
 	const struct profile_poll *pp;
 
-	if (col != COL_ONU_STATE && col != COL_ONU_CAUSE)
+	if (!poll_col_onu(col))
 		return 1;
 	pp = profile_get_poll(d->profile);
 	return pp->onu_index != NULL && strcmp(pp->onu_index, "onuindex") == 0 ?
@@ -269,7 +279,7 @@ poll_walk_row_cb(struct snmpsess *s, netsnmp_variable_list *v, void *arg)
 		return 0;
 	}
 	/* A one-part ONU index ("onuindex") keeps its ONU inside: onu 0. */
-	if (w->col == COL_ONU_STATE || w->col == COL_ONU_CAUSE)
+	if (poll_col_onu(w->col))
 		poll_read_add(r, (long long)idx[0], n == 2 ? (long long)idx[1] :
 		    0, w->col, value);
 	else
@@ -368,6 +378,17 @@ poll_encode_ifindex(const struct profile_decoder *d,
 	return 0;
 }
 
+/* Whether the profile reads the down cause from the state column itself. */
+static int
+poll_cause_is_state(const struct pdev *d)
+{
+	const struct profile_poll *pp = profile_get_poll(d->profile);
+
+	return pp->onu_down_cause.len > 0 &&
+	    snmp_oid_compare(pp->onu_down_cause.o, pp->onu_down_cause.len,
+	    pp->onu_state.o, pp->onu_state.len) == 0;
+}
+
 static int
 poll_in(long value, const long long *set, size_t n)
 {
@@ -400,7 +421,8 @@ poll_location(struct pdev *d, long long ifindex, long long onu,
 /* One ONU's state and cause, as read; reconcile it. */
 static void
 poll_onu_reconcile(struct pdev *d, long long ifindex, long long onu,
-    const long *state, const long *cause, const struct timeval *since)
+    const long *state, const long *cause, const long *admin,
+    const struct timeval *since)
 {
 	const struct profile_poll *pp = profile_get_poll(d->profile);
 	const struct profile_map_entry *e = NULL;
@@ -425,9 +447,11 @@ poll_onu_reconcile(struct pdev *d, long long ifindex, long long onu,
 		return;		/* neither up nor down: not ours to judge */
 	if (cause != NULL && pp->down_cause_map != NULL)
 		e = profile_map_lookup(pp->down_cause_map, *cause);
-	if (e != NULL && e->no_alarm) {
+	if ((e != NULL && e->no_alarm) || (admin != NULL &&
+	    poll_in(*admin, pp->admin_down_values, pp->n_admin_down))) {
 		/* Deactivated or reset on purpose: no outage, and none held. */
-		snprintf(code, sizeof(code), "poll: %s",
+		snprintf(code, sizeof(code), "poll: %s", e == NULL ||
+		    !e->no_alarm ? "disabled by the operator" :
 		    e->cause ? e->cause : "not an outage");
 		for (i = 0; poll_onu_kinds[i] != NULL; i++)
 			if (poll_held_has(d, poll_onu_kinds[i], &loc))
@@ -503,7 +527,7 @@ poll_read_reconcile(struct poll_read *r)
 
 	qsort(r->rows, r->nrows, sizeof(*r->rows), poll_row_cmp);
 	while (i < r->nrows) {
-		const long *v[5] = { NULL, NULL, NULL, NULL, NULL };
+		const long *v[COL_N] = { NULL };
 		struct poll_row *g = &r->rows[i];
 
 		for (j = i; j < r->nrows && r->rows[j].ifindex == g->ifindex &&
@@ -511,7 +535,9 @@ poll_read_reconcile(struct poll_read *r)
 			v[r->rows[j].col] = &r->rows[j].value;
 		if (g->onu >= 0)
 			poll_onu_reconcile(d, g->ifindex, g->onu,
-			    v[COL_ONU_STATE], v[COL_ONU_CAUSE], &r->started);
+			    v[COL_ONU_STATE], poll_cause_is_state(d) ?
+			    v[COL_ONU_STATE] : v[COL_ONU_CAUSE],
+			    v[COL_ONU_ADMIN], &r->started);
 		else if (v[COL_IF_TYPE] != NULL)
 			poll_line_reconcile(d, g->ifindex, v[COL_IF_TYPE],
 			    v[COL_IF_ADMIN], v[COL_IF_OPER], &r->started);
@@ -592,28 +618,35 @@ poll_read_get_oper(struct poll_read *r, long long ifindex)
 	}
 }
 
+/* The ONU columns of one PON port (or all with -1). */
+static void
+poll_read_walk_onus(struct poll_read *r, const struct profile_poll *pp,
+    long long port)
+{
+	poll_read_walk(r, COL_ONU_STATE, pp->onu_state.o, pp->onu_state.len,
+	    port);
+	if (pp->onu_down_cause.len > 0 && !poll_cause_is_state(r->d))
+		poll_read_walk(r, COL_ONU_CAUSE, pp->onu_down_cause.o,
+		    pp->onu_down_cause.len, port);
+	if (pp->onu_admin.len > 0)
+		poll_read_walk(r, COL_ONU_ADMIN, pp->onu_admin.o,
+		    pp->onu_admin.len, port);
+}
+
 static void
 poll_read_start_olt(struct poll_read *r, const struct profile_poll *pp)
 {
 	size_t i;
 
 	if (r->full) {
-		poll_read_walk(r, COL_ONU_STATE, pp->onu_state.o,
-		    pp->onu_state.len, -1);
-		if (pp->onu_down_cause.len > 0)
-			poll_read_walk(r, COL_ONU_CAUSE, pp->onu_down_cause.o,
-			    pp->onu_down_cause.len, -1);
+		poll_read_walk_onus(r, pp, -1);
 		if (pp->pon_oper_status.len > 0)
 			poll_read_walk(r, COL_IF_OPER, pp->pon_oper_status.o,
 			    pp->pon_oper_status.len, -1);
 		return;
 	}
 	for (i = 0; i < r->nports; i++) {
-		poll_read_walk(r, COL_ONU_STATE, pp->onu_state.o,
-		    pp->onu_state.len, r->ports[i]);
-		if (pp->onu_down_cause.len > 0)
-			poll_read_walk(r, COL_ONU_CAUSE, pp->onu_down_cause.o,
-			    pp->onu_down_cause.len, r->ports[i]);
+		poll_read_walk_onus(r, pp, r->ports[i]);
 		poll_read_get_oper(r, r->ports[i]);
 	}
 }

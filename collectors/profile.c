@@ -134,6 +134,8 @@ static cfg_opt_t poll_opts[] = {
 	CFG_INT_LIST("onu_down_values", "{}", CFGF_NONE),
 	CFG_STR("onu_down_cause", NULL, CFGF_NONE),
 	CFG_STR("onu_down_cause_map", NULL, CFGF_NONE),
+	CFG_STR("onu_admin", NULL, CFGF_NONE),
+	CFG_INT_LIST("onu_admin_down_values", "{}", CFGF_NONE),
 	CFG_STR("onu_index", "ifindex.onu", CFGF_NONE),
 	CFG_STR("pon_oper_status", "1.3.6.1.2.1.2.2.1.8", CFGF_NONE),
 	CFG_STR("decoder", NULL, CFGF_NONE),
@@ -538,6 +540,12 @@ profile_load_poll(struct profile *p, cfg_t *sec)
 	if (s != NULL && (pl->down_cause_map = profile_get_map(p, s)) == NULL)
 		profile_error(sec, "poll: no map \"%s\" in profile \"%s\"", s,
 		    p->name);
+	profile_parse_oid(sec, "onu_admin", cfg_getstr(sec, "onu_admin"),
+	    &pl->onu_admin);
+	pl->n_admin_down = profile_int_list(sec, "onu_admin_down_values",
+	    pl->admin_down_values, 16);
+	if (pl->onu_admin.len != 0 && pl->n_admin_down == 0)
+		profile_error(sec, "poll: onu_admin needs onu_admin_down_values");
 	s = cfg_getstr(sec, "onu_index");
 	if (strcmp(s, "ifindex.onu") != 0 && strcmp(s, "onuindex") != 0)
 		profile_error(sec, "poll: onu_index \"%s\" is not ifindex.onu "

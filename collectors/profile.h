@@ -61,6 +61,9 @@ struct profile_poll {
 	long long		 down_values[16];
 	struct profile_oid	 onu_down_cause; /* last down cause column */
 	const struct profile_map *down_cause_map;
+	struct profile_oid	 onu_admin;	/* ONU admin state column */
+	size_t			 n_admin_down;
+	long long		 admin_down_values[16]; /* = disabled: no outage */
 	char			*onu_index;	/* "ifindex.onu" or "onuindex" */
 	struct profile_oid	 pon_oper_status; /* usually IF-MIB ifOperStatus */
 	const struct profile_decoder *decoder;	/* for the ifIndex in the index */

@@ -1,29 +1,35 @@
 #!/bin/bash
 # 29-poll-admin: an ONU the operator deactivated (Huawei LastDownCause 8,
-# "deactive ONT success") is offline but is no outage: the poller raises
-# nothing for it, and clears what herald held for it before.
+# "deactive ONT success") or disabled (ZTE zxGponOntAdminState 2) is offline
+# but is no outage: the poller raises nothing for it, and clears what herald
+# held for it before.
 . "${top_srcdir:-.}/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 . "$top_srcdir/tests/lib/poll.sh"
 need_db
-plan 8
+plan 10
 
-poll_setup "--olts 1 --dslams 0 --vendors huawei --pons 1 --onus 16 --rate 0" ||
+poll_setup "--olts 2 --dslams 0 --vendors huawei,zte-c300 --pons 1 --onus 16 --rate 0" ||
 	{ fail "set-up"; exit 1; }
 pass "heraldd polls the simulated OLT"
 ok "a first ONU cycle completes" wait_log "$HLOG" "olt1: cycle done" 15
+ok "  on both OLTs" wait_log "$HLOG" "olt2: cycle done" 15
 
-# cycles N: until N more full ONU cycles are done.
+# cycles N: until N more full ONU cycles are done on both OLTs.
 cycles() {
-	local n
-	n=$(grep -c "olt1: cycle done" "$HLOG")
-	wait_for 30 eval "[ \$(grep -c 'olt1: cycle done' '$HLOG') -ge $((n + $1)) ]"
+	local n1 n2
+	n1=$(grep -c "olt1: cycle done" "$HLOG")
+	n2=$(grep -c "olt2: cycle done" "$HLOG")
+	wait_for 30 eval "[ \$(grep -c 'olt1: cycle done' '$HLOG') -ge $((n1 + $1)) ] &&
+		[ \$(grep -c 'olt2: cycle done' '$HLOG') -ge $((n2 + $1)) ]"
 }
 sim deactivate olt1 0/1/0:3-5 >/dev/null
+sim deactivate olt2 1/1/1:3-5 >/dev/null
 like "the simulator reports the deactivated ONUs with cause 8" \
 	"$(sim show olt1 0/1/0 | grep -c 'state=offline cause=8')" "^3$"
 ok "two ONU cycles read them" cycles 2
-is "and no alarm was raised for them" "$(alarm_set olt1)" ""
+is "and no alarm was raised for them (Huawei: last down cause)" "$(alarm_set olt1)" ""
+is "  nor for the disabled ZTE ONUs (admin state)" "$(alarm_set olt2)" ""
 
 # An ONU in LOS (its trap raised the alarm) that the operator then
 # deactivates: the device now says "deactivated", so the LOS is over.

@@ -63,6 +63,8 @@ static const struct sim_column zte_cols[] = {
 	    C_ZTE_ONU_DESC, R_ONU },
 	{ "zxGponOntDevMgmtProvisionSn", O(1,3,6,1,4,1,3902,1012,3,28,1,1,5),
 	    C_ZTE_ONU_SN, R_ONU },
+	{ "zxGponOntAdminState", O(1,3,6,1,4,1,3902,1012,3,28,2,1,1),
+	    C_ZTE_ONU_ADMIN, R_ONU },
 	{ "zxGponOntPhaseState", O(1,3,6,1,4,1,3902,1012,3,28,2,1,4),
 	    C_ZTE_ONU_PHASE, R_ONU },
 };

@@ -373,6 +373,9 @@ mib_value_onu(const struct device *d, const struct mib_entry *e,
 	case C_HW_ONT_CAUSE:
 		return set_int(type, buf, len, ASN_INTEGER,
 		    p->onus[i].last_cause);
+	case C_ZTE_ONU_ADMIN:		/* enable(1), disable(2) */
+		return set_int(type, buf, len, ASN_INTEGER,
+		    p->onus[i].fault == F_ADMIN ? 2 : 1);
 	case C_FH_SLOT:
 		return set_int(type, buf, len, ASN_INTEGER, p->slot);
 	case C_FH_PON:
