@@ -427,7 +427,7 @@ poll_onu_reconcile(struct pdev *d, long long ifindex, long long onu,
 	const struct profile_poll *pp = profile_get_poll(d->profile);
 	const struct profile_map_entry *e = NULL;
 	struct herald_location loc;
-	const char *kind, *why;
+	const char *kind, *why, *quiet;
 	char code[64];
 	size_t i;
 
@@ -447,12 +447,15 @@ poll_onu_reconcile(struct pdev *d, long long ifindex, long long onu,
 		return;		/* neither up nor down: not ours to judge */
 	if (cause != NULL && pp->down_cause_map != NULL)
 		e = profile_map_lookup(pp->down_cause_map, *cause);
-	if ((e != NULL && e->no_alarm) || (admin != NULL &&
-	    poll_in(*admin, pp->admin_down_values, pp->n_admin_down))) {
-		/* Deactivated or reset on purpose: no outage, and none held. */
-		snprintf(code, sizeof(code), "poll: %s", e == NULL ||
-		    !e->no_alarm ? "disabled by the operator" :
-		    e->cause ? e->cause : "not an outage");
+	/* Deactivated or reset on purpose: no outage, and none held. */
+	quiet = NULL;
+	if (e != NULL && e->no_alarm)
+		quiet = e->cause ? e->cause : "not an outage";
+	else if (admin != NULL &&
+	    poll_in(*admin, pp->admin_down_values, pp->n_admin_down))
+		quiet = "disabled by the operator";
+	if (quiet != NULL) {
+		snprintf(code, sizeof(code), "poll: %s", quiet);
 		for (i = 0; poll_onu_kinds[i] != NULL; i++)
 			if (poll_held_has(d, poll_onu_kinds[i], &loc))
 				poll_correct(d, poll_onu_kinds[i], EVENT_CLEAR,
