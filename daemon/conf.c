@@ -28,6 +28,8 @@ static cfg_opt_t database_opts[] = {
 	CFG_INT("heartbeat", 10, CFGF_NONE),
 	CFG_INT("connect_timeout", 10, CFGF_NONE),
 	CFG_INT("queue_max", 100000, CFGF_NONE),
+	CFG_INT("stall_timeout", 30, CFGF_NONE),
+	CFG_INT("stall_restart", 300, CFGF_NONE),
 	CFG_END()
 };
 
@@ -312,6 +314,10 @@ conf_install_validators(cfg_t *cfg)
 	cfg_set_validate_func(cfg, "database|connect_timeout",
 	    conf_check_positive);
 	cfg_set_validate_func(cfg, "database|queue_max", conf_check_positive);
+	cfg_set_validate_func(cfg, "database|stall_timeout",
+	    conf_check_positive);
+	cfg_set_validate_func(cfg, "database|stall_restart",
+	    conf_check_positive);
 	cfg_set_validate_func(cfg, "snmp|trap_listen", conf_check_snmp_address);
 	cfg_set_validate_func(cfg, "snmp|receive_buffer", conf_check_positive);
 	cfg_set_validate_func(cfg, "http|listen", conf_check_host_port);
@@ -336,6 +342,8 @@ conf_extract(struct herald_conf *c)
 	c->db_heartbeat = (int)cfg_getint(db, "heartbeat");
 	c->db_connect_timeout = (int)cfg_getint(db, "connect_timeout");
 	c->db_queue_max = (int)cfg_getint(db, "queue_max");
+	c->db_stall_timeout = (int)cfg_getint(db, "stall_timeout");
+	c->db_stall_restart = (int)cfg_getint(db, "stall_restart");
 	c->http_listen = cfg_getstr(http, "listen");
 	c->log_level = log_level_parse(cfg_getstr(log, "level"));
 	c->log_syslog = strcmp(cfg_getstr(log, "target"), "syslog") == 0;

@@ -21,6 +21,8 @@ struct herald_conf {
 	int		 db_heartbeat;		/* seconds */
 	int		 db_connect_timeout;	/* seconds */
 	int		 db_queue_max;		/* queued statements before refusing */
+	int		 db_stall_timeout;	/* seconds without progress: reconnect */
+	int		 db_stall_restart;	/* seconds stuck: stop the watchdog */
 
 	char		*http_listen;
 

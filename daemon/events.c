@@ -10,6 +10,16 @@
  * as a whole with unique_violation, which here means "already written":
  * each event lands exactly once.
  *
+ * A batch that PostgreSQL refuses because of one of its rows (a value out
+ * of range, bytes that are not UTF-8, a failed CHECK: SQLSTATE classes 22,
+ * 23 and 54) is split in two, and each half is written on its own, halving
+ * again until the bad row is alone; that row goes to events_quarantine with
+ * the server's error, counted and logged, and every neighbour is written
+ * exactly once. Before the first split every row of the batch is flagged
+ * as a head, so that any piece sent twice is recognised as written, and a
+ * batch from the spool is rewritten so in the file: after a crash it is
+ * read back one row at a time, each recognised on its own.
+ *
  * When memory holds more than events.memory_max bytes, the oldest batches
  * move to the spool file (state_dir/events.spool), whole, head flag and
  * all. The spool is always older than what is in memory, so writing the
@@ -51,6 +61,11 @@ static const char events_copy_sql[] =
 
 static const char events_maint_sql[] = "SELECT events_maintain($1::integer)";
 
+static const char events_quarantine_sql[] =
+	"INSERT INTO events_quarantine (uid, instance, sqlstate, error, "
+	"context, line) VALUES ($1, $2, $3, $4, $5, $6::bytea) "
+	"ON CONFLICT (uid) DO NOTHING";
+
 /* A growable byte buffer: rows are appended in many small pieces. */
 struct events_buf {
 	char			*p;
@@ -61,6 +76,7 @@ struct events_batch {
 	TAILQ_ENTRY(events_batch) entry;
 	struct events_buf	 buf;
 	size_t			 rows;
+	int			 piece;		/* of a refused batch */
 };
 TAILQ_HEAD(events_batches, events_batch);
 
@@ -85,8 +101,16 @@ struct events {
 
 	struct events_batch	*inflight;
 	int			 inflight_spool;	/* read from the spool */
+	off_t			 inflight_start;	/* its spool offset */
 	off_t			 inflight_end;		/* spool offset after it */
 	int			 waiting;		/* retry timer armed */
+
+	/* Pieces of a refused batch, written before anything else. */
+	struct events_batches	 split;
+	size_t			 split_rows;
+	int			 split_spool;	/* the batch is still in the spool */
+	off_t			 split_end;	/* spool offset after it */
+	size_t			 split_spool_rows;
 
 	int			 spool_fd;
 	char			*spool_path;
@@ -99,7 +123,7 @@ struct events {
 	uint64_t		 uid_base, seq;
 	TAILQ_HEAD(, events_sub) subs;
 	struct events_stats	 st;
-	struct log_ratelimit	 rl_drop, rl_err;
+	struct log_ratelimit	 rl_drop, rl_err, rl_quar;
 };
 
 static cfg_opt_t events_opts[] = {
@@ -432,6 +456,18 @@ events_retryable(const PGresult *res)
 	    strncmp(s, "XX", 2) == 0;
 }
 
+/* A row of the batch, not the batch or the server, is what was refused. */
+static int
+events_row_refused(const PGresult *res)
+{
+	const char *s = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+	if (s == NULL)
+		return 0;
+	return strncmp(s, "22", 2) == 0 || strncmp(s, "54", 2) == 0 ||
+	    (strncmp(s, "23", 2) == 0 && strcmp(s, "23505") != 0);
+}
+
 static void
 events_batch_done(struct events *e, struct events_batch *b)
 {
@@ -441,8 +477,168 @@ events_batch_done(struct events *e, struct events_batch *b)
 		e->st.unspooled += b->rows;
 		events_spool_consumed(e, e->inflight_end);
 	}
+	if (b->piece) {
+		e->split_rows -= b->rows;
+		if (TAILQ_EMPTY(&e->split) && e->split_spool) {
+			e->split_spool = 0;
+			e->spool_rows -= e->split_spool_rows < e->spool_rows ?
+			    e->split_spool_rows : e->spool_rows;
+			e->st.unspooled += e->split_spool_rows;
+			events_spool_consumed(e, e->split_end);
+		}
+	}
 	events_batch_free(b);
 	e->inflight = NULL;
+}
+
+/*
+ * Flag every row as a head (first byte 't'), so that each piece cut from
+ * this batch is recognised if it is sent twice. A batch from the spool is
+ * rewritten in place (same length), so that a crash before all pieces are
+ * written leaves rows that are read back and recognised one by one.
+ */
+static void
+events_mark_all_heads(struct events *e, struct events_batch *b)
+{
+	size_t i;
+	int bol = 1;
+
+	for (i = 0; i < b->buf.len; i++) {
+		if (bol)
+			b->buf.p[i] = 't';
+		bol = b->buf.p[i] == '\n';
+	}
+	if (!e->inflight_spool)
+		return;
+	if (pwrite(e->spool_fd, b->buf.p, b->buf.len, e->inflight_start) !=
+	    (ssize_t)b->buf.len)
+		log_warn("events: rewriting %s", e->spool_path);
+	e->inflight_spool = 0;
+	e->split_spool = 1;
+	e->split_end = e->inflight_end;
+	e->split_spool_rows = b->rows;
+}
+
+/* Cut a batch after ROWS rows: the tail becomes a new batch. */
+static struct events_batch *
+events_batch_cut(struct events_batch *b, size_t rows)
+{
+	struct events_batch *tail = events_batch_new();
+	size_t i, n = 0;
+
+	for (i = 0; i < b->buf.len && n < rows; i++)
+		if (b->buf.p[i] == '\n')
+			n++;
+	events_buf_add(&tail->buf, b->buf.p + i, b->buf.len - i);
+	tail->rows = b->rows - rows;
+	tail->piece = 1;
+	b->buf.len = i;
+	b->rows = rows;
+	return tail;
+}
+
+/* The batch in flight was refused for one of its rows: halve it. */
+static void
+events_split(struct events *e, struct events_batch *b)
+{
+	struct events_batch *tail;
+
+	if (!b->piece) {
+		events_mark_all_heads(e, b);
+		b->piece = 1;
+		e->split_rows += b->rows;
+	}
+	tail = events_batch_cut(b, b->rows / 2);
+	TAILQ_INSERT_HEAD(&e->split, tail, entry);
+	TAILQ_INSERT_HEAD(&e->split, b, entry);
+	e->st.splits++;
+	e->inflight = NULL;
+}
+
+static void
+events_quarantine_cb(struct store *st, PGresult *res, void *arg)
+{
+	struct events *e = arg;
+	struct events_batch *b = e->inflight;
+	struct timeval tv = { EVENTS_RETRY_SECONDS, 0 };
+
+	if (b == NULL)
+		return;
+	if (PQresultStatus(res) == PGRES_COMMAND_OK) {
+		e->st.quarantined++;
+	} else if (!events_row_refused(res) && events_retryable(res)) {
+		/* Sent again as a COPY: refused again, quarantined again. */
+		if (log_ratelimit(&e->rl_err, 1))
+			log_warnx("events: quarantining a row failed, retrying "
+			    "in %ds: %s", EVENTS_RETRY_SECONDS,
+			    store_errmsg(res));
+		e->waiting = 1;
+		evtimer_add(e->retry_timer, &tv);
+		return;
+	} else {
+		events_drop(e, b->rows, store_errmsg(res));
+	}
+	events_batch_done(e, b);
+	events_kick(e);
+}
+
+/* The row's uid is its third field: "t\tAT\tUID\t...". */
+static void
+events_row_uid(const struct events_batch *b, char *out, size_t len)
+{
+	const char *p = b->buf.p, *end = b->buf.p + b->buf.len, *f;
+	int field = 0;
+
+	snprintf(out, len, "0");
+	for (f = p; p < end && *p != '\n'; p++) {
+		if (*p != '\t')
+			continue;
+		if (++field == 3) {
+			snprintf(out, len, "%.*s", (int)(p - f), f);
+			return;
+		}
+		f = p + 1;
+	}
+}
+
+/*
+ * A single row was refused: keep it in events_quarantine, with the
+ * server's error, as bytes (it may not be text the server accepts).
+ */
+static void
+events_quarantine(struct events *e, struct events_batch *b, PGresult *res)
+{
+	const char *ctx = PQresultErrorField(res, PG_DIAG_CONTEXT);
+	const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	const char *params[6];
+	char uid[32], *hex;
+	size_t i, len = b->buf.len;
+	struct timeval tv = { 0, 200000 };
+
+	if (len > 0 && b->buf.p[len - 1] == '\n')
+		len--;
+	hex = xmalloc(2 * len + 3);
+	hex[0] = '\\';
+	hex[1] = 'x';
+	for (i = 0; i < len; i++)
+		snprintf(hex + 2 + 2 * i, 3, "%02x", (unsigned char)b->buf.p[i]);
+	hex[2 + 2 * len] = '\0';
+	events_row_uid(b, uid, sizeof(uid));
+	params[0] = uid;
+	params[1] = stats_instance();
+	params[2] = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	params[3] = msg != NULL ? msg : store_errmsg(res);
+	params[4] = ctx;
+	params[5] = hex;
+	if (log_ratelimit(&e->rl_quar, 1))
+		log_warnx("events: event %s refused by the database and "
+		    "quarantined: %s (%s)", uid, params[3], ctx ? ctx : "");
+	if (store_query(e->h->store, events_quarantine_sql, 6, params,
+	    events_quarantine_cb, e) != 0) {
+		e->waiting = 1;
+		evtimer_add(e->retry_timer, &tv);
+	}
+	free(hex);
 }
 
 static void
@@ -459,8 +655,18 @@ events_copy_cb(struct store *st, PGresult *res, void *arg)
 		e->st.written += b->rows;
 		e->st.batches++;
 	} else if (state != NULL && strcmp(state, "23505") == 0) {
-		/* The head row is there: this batch was written before. */
+		/*
+		 * The head row is there: this batch (or piece: pieces are
+		 * sent whole or not at all) was written before.
+		 */
 		e->st.duplicates++;
+	} else if (events_row_refused(res) && b->rows > 1) {
+		events_split(e, b);
+		events_kick(e);
+		return;
+	} else if (events_row_refused(res)) {
+		events_quarantine(e, b, res);
+		return;
 	} else if (events_retryable(res)) {
 		if (log_ratelimit(&e->rl_err, 1))
 			log_warnx("events: writing %zu events failed, retrying "
@@ -502,11 +708,17 @@ events_kick(struct events *e)
 
 	if (e->waiting || store_state(e->h->store) != STORE_UP)
 		return;
-	if (e->inflight != NULL) {
+	if (e->inflight != NULL)
+		return;
+	if ((b = TAILQ_FIRST(&e->split)) != NULL) {
+		TAILQ_REMOVE(&e->split, b, entry);
+		e->inflight_spool = 0;
+		events_send(e, b);
 		return;
 	}
 	if ((b = events_spool_read(e, &end)) != NULL) {
 		e->inflight_spool = 1;
+		e->inflight_start = e->spool_rd;
 		e->inflight_end = end;
 		events_send(e, b);
 		return;
@@ -596,7 +808,9 @@ events_get_stats(struct herald *h, struct events_stats *out)
 	if (e == NULL)
 		return;
 	*out = e->st;
-	out->pending = e->mem_rows + (e->inflight ? e->inflight->rows : 0);
+	out->pending = e->mem_rows + e->split_rows +
+	    (e->inflight && !e->inflight->piece ? e->inflight->rows : 0);
+	out->stalls = store_stalls(e->h->store);
 	out->spool_bytes = (unsigned long long)e->spool_size;
 }
 
@@ -608,6 +822,7 @@ events_publish(struct events *e, int final)
 		{ "submitted", 0 }, { "written", 0 }, { "batches", 0 },
 		{ "spooled", 0 }, { "unspooled", 0 }, { "dropped", 0 },
 		{ "duplicates", 0 }, { "pending", 0 }, { "spool_bytes", 0 },
+		{ "splits", 0 }, { "quarantined", 0 }, { "stalls", 0 },
 	};
 	struct stats_counter v[sizeof(c) / sizeof(*c)];
 
@@ -622,6 +837,9 @@ events_publish(struct events *e, int final)
 	v[6].value = s.duplicates;
 	v[7].value = s.pending;
 	v[8].value = s.spool_bytes;
+	v[9].value = s.splits;
+	v[10].value = s.quarantined;
+	v[11].value = s.stalls;
 	stats_publish(e->h, "events", v, sizeof(v) / sizeof(*v), final);
 }
 
@@ -724,6 +942,7 @@ events_start(struct herald *h)
 
 	e->h = h;
 	TAILQ_INIT(&e->sealed);
+	TAILQ_INIT(&e->split);
 	TAILQ_INIT(&e->subs);
 	if (getrandom(&r, sizeof(r), 0) != sizeof(r))
 		r = (uint32_t)time(NULL) ^ (uint32_t)getpid();
@@ -791,8 +1010,16 @@ events_save(struct events *e)
 	events_seal(e);
 	rest = events_spool_slurp(e);
 	events_spool_reset(e);
-	if (e->inflight != NULL && !e->inflight_spool)
+	if (e->inflight != NULL && !e->inflight_spool &&
+	    !(e->inflight->piece && e->split_spool))
 		events_spool_batch(e, e->inflight);
+	/* A batch being split from the spool is still in it, rewritten. */
+	while ((b = TAILQ_FIRST(&e->split)) != NULL) {
+		TAILQ_REMOVE(&e->split, b, entry);
+		if (!e->split_spool)
+			events_spool_batch(e, b);
+		events_batch_free(b);
+	}
 	if (rest->rows > 0)
 		events_spool_batch(e, rest);
 	events_batch_free(rest);

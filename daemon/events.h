@@ -83,6 +83,9 @@ struct events_stats {
 	unsigned long long	duplicates;	/* batches already in the DB */
 	unsigned long long	pending;	/* rows in memory now */
 	unsigned long long	spool_bytes;	/* spool file size now */
+	unsigned long long	splits;		/* refused batches halved */
+	unsigned long long	quarantined;	/* rows in events_quarantine */
+	unsigned long long	stalls;		/* writer stalls (store) */
 };
 void		 events_get_stats(struct herald *, struct events_stats *);
 

@@ -108,6 +108,7 @@ heraldd_reload(struct herald *h, const struct heraldd_opts *o)
 	heraldd_apply_log(c, o);
 	heraldd_apply_timezone(c);
 	store_set_conninfo(h->store, c->db_conninfo);
+	store_set_stall_timeout(h->store, c->db_stall_timeout);
 	for (i = 0; herald_modules[i] != NULL; i++)
 		if (herald_modules[i]->reload != NULL)
 			herald_modules[i]->reload(h, old);
@@ -137,9 +138,27 @@ heraldd_signal_cb(evutil_socket_t sig, short what, void *arg)
 	}
 }
 
+/*
+ * The loop runs, but is heraldd still doing its job? A store that has been
+ * stuck through reconnects for database.stall_restart seconds cannot write
+ * anything: stop the pings so that systemd restarts us.
+ */
 static void
 heraldd_watchdog_cb(evutil_socket_t fd, short what, void *arg)
 {
+	struct herald *h = arg;
+	static int said;
+	int stuck = store_stuck(h->store);
+
+	if (stuck >= h->conf->db_stall_restart) {
+		if (!said)
+			log_warnx("database writer stuck for %d s: no more "
+			    "watchdog pings, systemd will restart heraldd",
+			    stuck);
+		said = 1;
+		return;
+	}
+	said = 0;
 	sdnotify("WATCHDOG=1");
 }
 
@@ -209,6 +228,7 @@ heraldd_run(struct herald *h, struct heraldd_opts *o)
 
 	h->store = store_new(h->base, h->conf->db_conninfo,
 	    h->conf->db_connect_timeout, (size_t)h->conf->db_queue_max);
+	store_set_stall_timeout(h->store, h->conf->db_stall_timeout);
 	store_watch(h->store, heraldd_store_state_cb, h);
 	store_start(h->store);
 	if (heraldd_start_modules(h) != 0) {
@@ -225,7 +245,7 @@ heraldd_run(struct herald *h, struct heraldd_opts *o)
 
 		/* From the loop, so that a stuck loop stops the pings. */
 		watchdog = event_new(h->base, -1, EV_PERSIST,
-		    heraldd_watchdog_cb, NULL);
+		    heraldd_watchdog_cb, h);
 		event_add(watchdog, &tv);
 	}
 	if (geteuid() == 0 && !o->foreground)

@@ -14,6 +14,7 @@
 #include <event2/event.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 #include "store.h"
@@ -22,6 +23,7 @@
 #define STORE_BACKOFF_MIN	0.5
 #define STORE_BACKOFF_MAX	30.0
 #define STORE_COPY_CHUNK	65536
+#define STORE_STALL_DEFAULT	30	/* seconds */
 
 enum item_phase {
 	ITEM_QUEUED = 0,
@@ -64,6 +66,7 @@ struct store {
 	enum store_state	 state;
 	struct event		*ev_sock;
 	struct event		*ev_timer;
+	struct event		*ev_stall;	/* once a second */
 	double			 backoff;
 	unsigned		 connects;
 	int			 down_logged;	/* "unreachable" said once */
@@ -72,6 +75,10 @@ struct store {
 	PGresult		*last;		/* last result of item in flight */
 	struct store_hooks	 listeners;
 	struct store_hooks	 watchers;
+	int			 stall_timeout;
+	time_t			 progress;	/* monotonic: last progress */
+	time_t			 stuck_since;	/* first stall, 0 = none */
+	unsigned		 stalls;
 };
 
 static void	store_connect(struct store *);
@@ -79,6 +86,22 @@ static void	store_lost(struct store *, const char *);
 static void	store_kick(struct store *);
 static void	store_io_cb(evutil_socket_t, short, void *);
 static void	store_connect_cb(evutil_socket_t, short, void *);
+
+static time_t
+store_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+/* Something moved: a statement finished, data went out, a connect. */
+static void
+store_progress(struct store *st)
+{
+	st->progress = store_now();
+}
 
 static void
 store_set_state(struct store *st, enum store_state s)
@@ -177,6 +200,9 @@ store_lost(struct store *st, const char *why)
 	else if (!st->down_logged)
 		log_warnx("database unreachable: %s; retrying", msg);
 	st->down_logged = 1;
+	/* A server that cannot be reached is an outage, not a stuck writer. */
+	if (st->state != STORE_UP)
+		st->stuck_since = 0;
 
 	event_del(st->ev_sock);
 	evtimer_del(st->ev_timer);
@@ -219,6 +245,7 @@ store_connected(struct store *st)
 	PQsetNoticeProcessor(st->conn, store_notice_cb, st);
 	st->connects++;
 	st->backoff = STORE_BACKOFF_MIN;
+	store_progress(st);
 	if (st->connects == 1)
 		log_info("database connected");
 	else
@@ -272,13 +299,26 @@ store_connect(struct store *st)
 	store_wait(st, EV_WRITE, store_connect_cb);
 }
 
-/* Push what libpq has buffered; wait for writability while it can't. */
+/*
+ * Push what libpq has buffered; wait for writability while it can't. Once
+ * all is sent, the answer may already be in libpq's input buffer (it reads
+ * while it writes): then read it now instead of waiting for the socket.
+ */
 static int
 store_flush(struct store *st)
 {
+	struct store_item *it;
+
 	switch (PQflush(st->conn)) {
 	case 0:
-		store_wait(st, EV_READ, store_io_cb);
+		it = TAILQ_FIRST(&st->queue);
+		if (it != NULL && it->phase == ITEM_SENT && !PQisBusy(st->conn)) {
+			event_del(st->ev_sock);
+			event_assign(st->ev_sock, st->base, PQsocket(st->conn),
+			    EV_READ, store_io_cb, st);
+			event_active(st->ev_sock, EV_READ, 0);
+		} else
+			store_wait(st, EV_READ, store_io_cb);
 		return 0;
 	case 1:
 		store_wait(st, EV_READ | EV_WRITE, store_io_cb);
@@ -309,6 +349,7 @@ store_send_copy(struct store *st, struct store_item *it)
 			return -1;
 		}
 		it->copy_off += n;
+		store_progress(st);
 	}
 	it->phase = ITEM_COPY_END;
 	r = PQputCopyEnd(st->conn, NULL);
@@ -354,6 +395,8 @@ store_finish_item(struct store *st, struct store_item *it)
 	TAILQ_REMOVE(&st->queue, it, entry);
 	if (!it->internal)
 		st->nqueued--;
+	store_progress(st);
+	st->stuck_since = 0;
 	if (it->cb != NULL)
 		it->cb(st, res, it->arg);
 	else if (PQresultStatus(res) == PGRES_FATAL_ERROR)
@@ -439,6 +482,36 @@ store_io_cb(evutil_socket_t fd, short what, void *arg)
 	store_flush(st);
 }
 
+/* What the statement at the head of the queue is, for the stall message. */
+static void
+store_head_name(struct store *st, char *buf, size_t len)
+{
+	struct store_item *it = TAILQ_FIRST(&st->queue);
+
+	snprintf(buf, len, "%s", it != NULL ? it->sql : "nothing");
+	if (strlen(buf) > 40)
+		snprintf(buf + 37, len - 37, "...");
+}
+
+static void
+store_stall_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct store *st = arg;
+	time_t now = store_now();
+	char head[64], why[128];
+
+	if (st->state != STORE_UP || TAILQ_EMPTY(&st->queue) ||
+	    now - st->progress < st->stall_timeout)
+		return;
+	st->stalls++;
+	if (st->stuck_since == 0)
+		st->stuck_since = st->progress;
+	store_head_name(st, head, sizeof(head));
+	snprintf(why, sizeof(why), "no progress for %lld s on \"%s\" (stall %u)",
+	    (long long)(now - st->progress), head, st->stalls);
+	store_lost(st, why);
+}
+
 struct store *
 store_new(struct event_base *base, const char *conninfo, int connect_timeout,
     size_t queue_max)
@@ -455,12 +528,17 @@ store_new(struct event_base *base, const char *conninfo, int connect_timeout,
 	TAILQ_INIT(&st->watchers);
 	st->ev_sock = event_new(base, -1, 0, store_io_cb, st);
 	st->ev_timer = evtimer_new(base, store_timer_cb, st);
+	st->stall_timeout = STORE_STALL_DEFAULT;
+	st->ev_stall = event_new(base, -1, EV_PERSIST, store_stall_cb, st);
 	return st;
 }
 
 void
 store_start(struct store *st)
 {
+	struct timeval tv = { 1, 0 };
+
+	event_add(st->ev_stall, &tv);
 	store_connect(st);
 }
 
@@ -477,6 +555,7 @@ store_free(struct store *st)
 	PQclear(st->last);
 	event_free(st->ev_sock);
 	event_free(st->ev_timer);
+	event_free(st->ev_stall);
 	while ((it = TAILQ_FIRST(&st->queue)) != NULL) {
 		TAILQ_REMOVE(&st->queue, it, entry);
 		store_item_free(it);
@@ -526,6 +605,26 @@ store_connects(const struct store *st)
 	return st->connects;
 }
 
+void
+store_set_stall_timeout(struct store *st, int seconds)
+{
+	st->stall_timeout = seconds > 0 ? seconds : STORE_STALL_DEFAULT;
+}
+
+unsigned
+store_stalls(const struct store *st)
+{
+	return st->stalls;
+}
+
+int
+store_stuck(const struct store *st)
+{
+	if (st->stuck_since == 0)
+		return 0;
+	return (int)(store_now() - st->stuck_since);
+}
+
 static int
 store_enqueue(struct store *st, struct store_item *it)
 {
@@ -534,6 +633,8 @@ store_enqueue(struct store *st, struct store_item *it)
 		return -1;
 	}
 	st->nqueued++;
+	if (TAILQ_EMPTY(&st->queue))
+		store_progress(st);	/* idle time is no stall */
 	TAILQ_INSERT_TAIL(&st->queue, it, entry);
 	if (TAILQ_FIRST(&st->queue) == it)
 		store_kick(st);

@@ -38,6 +38,19 @@ enum store_state store_state(const struct store *);
 size_t		 store_queued(const struct store *);
 /* Connections made so far (the first is 1); tests and metrics read it. */
 unsigned	 store_connects(const struct store *);
+/*
+ * A connection that is up with work queued and nothing finished for this
+ * many seconds is dropped and reopened (default 30).
+ */
+void		 store_set_stall_timeout(struct store *, int seconds);
+/* Stalls detected so far. */
+unsigned	 store_stalls(const struct store *);
+/*
+ * Seconds since the store stopped making progress, counted from before the
+ * first stall and across the reconnects it caused; 0 when it is not stuck
+ * (progressing, idle, or simply unable to reach the server).
+ */
+int		 store_stuck(const struct store *);
 
 /*
  * Queue a statement with text parameters (NULL pointer = SQL NULL); the

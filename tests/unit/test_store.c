@@ -1,7 +1,9 @@
 /*
  * test_store.c: the asynchronous store against the suite's real PostgreSQL
  * (HERALD_TEST_PGHOST/PGPORT from tests/run; skipped without them):
- * parameters, COPY, SQL errors, LISTEN/NOTIFY and the queue limit.
+ * parameters, COPY, SQL errors, LISTEN/NOTIFY and the queue limit; a COPY
+ * that the server refuses while it is still being sent; a stalled
+ * connection that is detected and reopened.
  */
 #include "config.h"
 
@@ -17,6 +19,8 @@
 
 #include "log.h"
 #include "store.h"
+
+static struct event_base *test_base;	/* for the stall test's timer */
 
 struct fixture {
 	struct event_base	*base;
@@ -153,6 +157,84 @@ test_sql_error(void **state)
 	assert_string_equal(f->got, "still fine");
 }
 
+/*
+ * The server refuses the first row of a big COPY: it answers (error and
+ * ReadyForQuery) while heraldd is still sending, libpq reads that answer
+ * while it writes, and the store must see it without waiting for the
+ * socket, which will not become readable again.
+ */
+static void
+test_copy_refused_in_flight(void **state)
+{
+	struct fixture *f = fixture_or_skip(state);
+	size_t i, len = 16 * 1024 * 1024;
+	char *data = malloc(len);
+
+	memcpy(data, "x\n", 2);
+	for (i = 2; i + 2 <= len; i += 2)
+		memcpy(data + i, "1\n", 2);
+	store_query(f->st, "CREATE TEMP TABLE big (a int)", 0, NULL, result_cb,
+	    f);
+	assert_int_equal(store_copy(f->st, "COPY big (a) FROM STDIN", data,
+	    len, result_cb, f), 0);
+	free(data);
+	run_until(f, 2);
+	assert_int_equal(f->status, PGRES_FATAL_ERROR);
+	store_query(f->st, "SELECT 'after ' || count(*) FROM big", 0, NULL,
+	    result_cb, f);
+	run_until(f, 3);
+	assert_string_equal(f->got, "after 0");
+}
+
+struct stall_ctx {
+	PGconn		*holder;
+	struct store	*st;
+};
+
+static void
+release_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct stall_ctx *c = arg;
+
+	/* Only once the store noticed the stall and reconnected. */
+	if (store_stalls(c->st) == 0) {
+		struct timeval tv = { 0, 200000 };
+
+		event_base_once(test_base, -1, EV_TIMEOUT,
+		    release_cb, c, &tv);
+		return;
+	}
+	PQclear(PQexec(c->holder, "SELECT pg_advisory_unlock(4242)"));
+}
+
+static void
+test_stall(void **state)
+{
+	struct fixture *f = fixture_or_skip(state);
+	char ci[512];
+	struct stall_ctx c;
+	struct timeval tv = { 0, 500000 };
+
+	snprintf(ci, sizeof(ci), "host=%s port=%s user=postgres dbname=postgres",
+	    getenv("HERALD_TEST_PGHOST"), getenv("HERALD_TEST_PGPORT"));
+	c.holder = PQconnectdb(ci);
+	c.st = f->st;
+	assert_int_equal(PQstatus(c.holder), CONNECTION_OK);
+	PQclear(PQexec(c.holder, "SELECT pg_advisory_lock(4242)"));
+	store_set_stall_timeout(f->st, 1);
+	test_base = f->base;
+	store_query(f->st, "SELECT 'got ' || pg_advisory_xact_lock(4242)::text",
+	    0, NULL, result_cb, f);
+	event_base_once(f->base, -1, EV_TIMEOUT, release_cb, &c, &tv);
+	run_until(f, 1);
+	assert_true(store_stalls(f->st) >= 1);
+	assert_true(store_connects(f->st) >= 2);
+	assert_string_equal(f->got, "got ");
+	assert_int_equal(store_stuck(f->st), 0);
+	PQfinish(c.holder);
+	store_set_stall_timeout(f->st, 30);
+}
+
 static void
 notify_cb(struct store *st, const char *ch, const char *payload, void *arg)
 {
@@ -199,6 +281,8 @@ main(void)
 		cmocka_unit_test(test_sql_error),
 		cmocka_unit_test(test_listen),
 		cmocka_unit_test(test_queue_limit),
+		cmocka_unit_test(test_copy_refused_in_flight),
+		cmocka_unit_test(test_stall),
 	};
 
 	log_init(1, LOG_LEVEL_ERROR, 0);
