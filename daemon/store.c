@@ -396,7 +396,8 @@ store_finish_item(struct store *st, struct store_item *it)
 	if (!it->internal)
 		st->nqueued--;
 	store_progress(st);
-	st->stuck_since = 0;
+	if (!it->internal)	/* LISTENs after a reconnect move nothing */
+		st->stuck_since = 0;
 	if (it->cb != NULL)
 		it->cb(st, res, it->arg);
 	else if (PQresultStatus(res) == PGRES_FATAL_ERROR)
