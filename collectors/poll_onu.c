@@ -200,7 +200,7 @@ poll_correct(struct pdev *d, const char *kind, enum event_action action,
 	struct herald_event ev;
 	char where[64];
 
-	memset(&ev, 0, sizeof(ev));
+	events_init(&ev);
 	gettimeofday(&ev.time, NULL);
 	ev.device_id = d->id;
 	ev.kind = kind;
@@ -405,6 +405,8 @@ poll_location(struct pdev *d, long long ifindex, long long onu,
     struct herald_location *loc)
 {
 	const struct profile_poll *pp;
+	const char *field;
+	long long value;
 
 	events_location_clear(loc);
 	pp = d->profile ? profile_get_poll(d->profile) : NULL;
@@ -415,6 +417,13 @@ poll_location(struct pdev *d, long long ifindex, long long onu,
 	loc->if_index = ifindex;
 	if (onu >= 0 && loc->onu == EVENT_LOC_UNSET)
 		loc->onu = onu;
+	/* An ONU id from a row index that no port can hold (2147483648). */
+	if (profile_location_check(loc, &field, &value) != 0) {
+		d->poller->st.bad_rows++;
+		log_debug("poll", "%s: row %lld.%lld: %s %lld is out of range",
+		    d->name, ifindex, onu, field, value);
+		return -1;
+	}
 	return 0;
 }
 

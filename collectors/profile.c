@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fnmatch.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +41,8 @@ struct rule {
 	struct profile_oid	 oid;
 	const char		*kind;
 	enum event_action	 action;	/* EVENT_RAW: from a varbind */
-	char			*cause;
+	char			*cause;		/* of a raise, or of a clear rule */
+	char			*clear_cause;	/* of a clear read from a varbind */
 	struct profile_oid	 action_from;
 	size_t			 n_raise, n_clear, n_raise_bits, n_clear_bits;
 	long long		 raise_values[16], clear_values[16];
@@ -49,6 +51,9 @@ struct rule {
 	const struct profile_map *cause_map;
 	struct loc_spec		 loc[LOC_N];
 	const struct profile_decoder *decoder;
+	struct profile_oid	 onu_mask;	/* BITS-style mask: one per ONU */
+	long long		 onu_mask_size;	/* ONUs on the port */
+	struct profile_oid	 affected_from, dying_gasp_from;
 	int			 verified;
 };
 
@@ -104,6 +109,7 @@ static cfg_opt_t trap_opts[] = {
 	CFG_STR("kind", NULL, CFGF_NONE),
 	CFG_STR("action", "raise", CFGF_NONE),
 	CFG_STR("cause", NULL, CFGF_NONE),
+	CFG_STR("clear_cause", NULL, CFGF_NONE),
 	CFG_STR("action_from", NULL, CFGF_NONE),
 	CFG_INT_LIST("raise_values", "{}", CFGF_NONE),
 	CFG_INT_LIST("clear_values", "{}", CFGF_NONE),
@@ -124,6 +130,10 @@ static cfg_opt_t trap_opts[] = {
 	CFG_INT("line_index", -1, CFGF_NONE),
 	CFG_INT("ifindex_index", -1, CFGF_NONE),
 	CFG_STR("decoder", NULL, CFGF_NONE),
+	CFG_STR("onu_mask", NULL, CFGF_NONE),
+	CFG_INT("onu_mask_size", PROFILE_MASK_DEFAULT, CFGF_NONE),
+	CFG_STR("affected_onus", NULL, CFGF_NONE),
+	CFG_STR("dying_gasp_onus", NULL, CFGF_NONE),
 	CFG_BOOL("verified", cfg_true, CFGF_NONE),
 	CFG_END()
 };
@@ -412,6 +422,28 @@ profile_load_action(struct profile *p, struct rule *r, cfg_t *sec)
 	if (r->action != EVENT_RAW && r->action_from.len != 0)
 		profile_error(sec, "trap \"%s\": action_from needs action = "
 		    "\"varbind\"", r->name);
+	if (cfg_getstr(sec, "clear_cause") != NULL && r->action != EVENT_RAW)
+		profile_error(sec, "trap \"%s\": clear_cause is for action = "
+		    "\"varbind\" (a clear rule has its own cause)", r->name);
+}
+
+/* The ONU mask and the ONU counts a trap may carry. */
+static void
+profile_load_onus(struct rule *r, cfg_t *sec)
+{
+	profile_parse_oid(sec, "onu_mask", cfg_getstr(sec, "onu_mask"),
+	    &r->onu_mask);
+	r->onu_mask_size = cfg_getint(sec, "onu_mask_size");
+	if (r->onu_mask_size < 1 || r->onu_mask_size > PROFILE_MASK_ONUS)
+		profile_error(sec, "trap \"%s\": onu_mask_size %lld is not "
+		    "1..%d", r->name, r->onu_mask_size, PROFILE_MASK_ONUS);
+	if (r->onu_mask.len != 0 && r->loc[LOC_ONU].prefix.len != 0)
+		profile_error(sec, "trap \"%s\": onu and onu_mask exclude each "
+		    "other", r->name);
+	profile_parse_oid(sec, "affected_onus", cfg_getstr(sec,
+	    "affected_onus"), &r->affected_from);
+	profile_parse_oid(sec, "dying_gasp_onus", cfg_getstr(sec,
+	    "dying_gasp_onus"), &r->dying_gasp_from);
 }
 
 static void
@@ -451,6 +483,8 @@ profile_load_trap(struct profile *p, cfg_t *sec, struct rule *proto)
 		    "device.unreachable", proto->name, kind ? kind : "");
 	if (cfg_getstr(sec, "cause") != NULL)
 		proto->cause = xstrdup(cfg_getstr(sec, "cause"));
+	if (cfg_getstr(sec, "clear_cause") != NULL)
+		proto->clear_cause = xstrdup(cfg_getstr(sec, "clear_cause"));
 	profile_load_action(p, proto, sec);
 	profile_parse_oid(sec, "cause_from", cfg_getstr(sec, "cause_from"),
 	    &proto->cause_from);
@@ -461,6 +495,7 @@ profile_load_trap(struct profile *p, cfg_t *sec, struct rule *proto)
 		profile_error(sec, "trap \"%s\": cause_from and cause_map go "
 		    "together", proto->name);
 	profile_load_loc(proto, sec);
+	profile_load_onus(proto, sec);
 	if (dec != NULL && (proto->decoder = profile_get_decoder(p, dec)) == NULL)
 		profile_error(sec, "trap \"%s\": no decoder \"%s\" in profile "
 		    "\"%s\"", proto->name, dec, p->name);
@@ -487,16 +522,20 @@ profile_add_rules(struct profile *p, cfg_t *sec)
 		*r = proto;
 		r->name = xstrdup(proto.name);
 		r->cause = proto.cause ? xstrdup(proto.cause) : NULL;
+		r->clear_cause = proto.clear_cause ?
+		    xstrdup(proto.clear_cause) : NULL;
 		if (profile_parse_oid(sec, "oid", cfg_getnstr(sec, "oid",
 		    (unsigned)i), &r->oid) != 0) {
 			free(r->name);
 			free(r->cause);
+			free(r->clear_cause);
 			continue;
 		}
 		p->nrules++;
 	}
 	free(proto.name);
 	free(proto.cause);
+	free(proto.clear_cause);
 }
 
 static int
@@ -640,6 +679,7 @@ profile_free_one(struct profile *p)
 	for (i = 0; i < p->nrules; i++) {
 		free(p->rules[i].name);
 		free(p->rules[i].cause);
+		free(p->rules[i].clear_cause);
 	}
 	free(p->poll.onu_index);
 	free(p->models);
@@ -924,22 +964,45 @@ profile_find_var(const netsnmp_variable_list *vars,
 	return NULL;
 }
 
+/* Largest sane value of each location field (profile.h says why). */
+static const long long loc_max[LOC_N] = { PROFILE_FRAME_MAX,
+	PROFILE_SLOT_MAX, PROFILE_PORT_MAX, PROFILE_ONU_MAX,
+	PROFILE_IFINDEX_MAX, PROFILE_IFINDEX_MAX };
+
+/*
+ * A location varbind's value. An ifIndex is 32 bits that agents send as an
+ * INTEGER: a negative one (Huawei's 0xFA002300 arrives as -100654336) is
+ * the same 32 bits read unsigned.
+ */
+static int
+profile_loc_value(const netsnmp_variable_list *v, int field, long long *out)
+{
+	if (profile_var_int(v, out) != 0)
+		return -1;
+	if ((field == LOC_LINE || field == LOC_IFINDEX) &&
+	    v->type == ASN_INTEGER && *out < 0 && *out >= -2147483648LL)
+		*out += 4294967296LL;
+	return 0;
+}
+
+/* 1: the trap does not carry it; 0: *out set; -1: carried, not an integer. */
 static int
 profile_read_loc(const netsnmp_variable_list *vars, const struct loc_spec *ls,
-    long long *out)
+    int field, long long *out)
 {
 	const netsnmp_variable_list *v;
 	size_t at;
 
 	if (ls->prefix.len == 0 || (v = profile_find_var(vars, &ls->prefix)) ==
 	    NULL)
-		return -1;
+		return 1;
 	if (ls->index < 0)
-		return profile_var_int(v, out);
+		return profile_loc_value(v, field, out);
 	at = ls->prefix.len + (size_t)ls->index;
 	if (at >= v->name_length)
-		return -1;
-	*out = (long long)v->name[at];
+		return 1;
+	/* Sub-identifiers are unsigned 32 bits: 2147483648 is no ONU id. */
+	*out = (long long)(v->name[at] & 0xffffffffUL);
 	return 0;
 }
 
@@ -955,20 +1018,51 @@ profile_field(unsigned long long x, const struct profile_bits *b,
 	return (long long)((x >> b->lo) & mask) + offset;
 }
 
+static int
+profile_in_range(long long x, int field)
+{
+	return x == EVENT_LOC_UNSET || (x >= 0 && x <= loc_max[field]);
+}
+
+int
+profile_location_check(const struct herald_location *loc, const char **field,
+    long long *value)
+{
+	const long long v[LOC_N] = { loc->frame, loc->slot, loc->port,
+	    loc->onu, loc->line, loc->if_index };
+	int i;
+
+	for (i = 0; i < LOC_N; i++)
+		if (!profile_in_range(v[i], i)) {
+			*field = loc_names[i];
+			*value = v[i];
+			return -1;
+		}
+	return 0;
+}
+
 int
 profile_decode_ifindex(const struct profile_decoder *d,
     unsigned long long ifindex, struct herald_location *loc)
 {
+	struct herald_location out = *loc;
+	const char *field;
+	long long value;
+
 	if ((ifindex & d->match_mask) != d->match_value)
 		return -1;
 	if (d->frame.hi >= 0)
-		loc->frame = profile_field(ifindex, &d->frame, d->frame_offset);
+		out.frame = profile_field(ifindex, &d->frame, d->frame_offset);
 	if (d->slot.hi >= 0)
-		loc->slot = profile_field(ifindex, &d->slot, d->slot_offset);
+		out.slot = profile_field(ifindex, &d->slot, d->slot_offset);
 	if (d->port.hi >= 0)
-		loc->port = profile_field(ifindex, &d->port, d->port_offset);
+		out.port = profile_field(ifindex, &d->port, d->port_offset);
 	if (d->onu.hi >= 0)
-		loc->onu = profile_field(ifindex, &d->onu, d->onu_offset);
+		out.onu = profile_field(ifindex, &d->onu, d->onu_offset);
+	/* A field wider than its range (or an offset) can decode too far. */
+	if (profile_location_check(&out, &field, &value) != 0)
+		return -2;
+	*loc = out;
 	return 0;
 }
 
@@ -1022,45 +1116,163 @@ profile_var_action(const struct rule *r, const netsnmp_variable_list *vars)
 	return EVENT_RAW;
 }
 
+/* Note the first location that does not fit; the event becomes raw. */
 static void
-profile_apply_rule(const struct profile *p, const struct rule *r,
-    const netsnmp_variable_list *vars, struct profile_match *m)
-{
-	const struct profile_map_entry *e;
-	const netsnmp_variable_list *v;
-	long long *dst[LOC_N], x;
-	int i;
+profile_bad(struct profile_match *m, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
-	m->profile = p;
-	m->rule = r->name;
-	m->kind = r->kind;
-	m->cause = r->cause;
-	m->verified = r->verified;
-	m->action = r->action == EVENT_RAW ? profile_var_action(r, vars) :
-	    r->action;
+static void
+profile_bad(struct profile_match *m, const char *field, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (m->bad_field != NULL)
+		return;
+	m->bad_field = field;
+	va_start(ap, fmt);
+	vsnprintf(m->bad_value, sizeof(m->bad_value), fmt, ap);
+	va_end(ap);
+}
+
+/* Frame, slot, port, ONU, line and ifIndex, each checked for its range. */
+static void
+profile_read_locs(const struct rule *r, const netsnmp_variable_list *vars,
+    struct profile_match *m)
+{
+	long long *dst[LOC_N], x;
+	int i, rc;
+
 	dst[LOC_FRAME] = &m->loc.frame;
 	dst[LOC_SLOT] = &m->loc.slot;
 	dst[LOC_PORT] = &m->loc.port;
 	dst[LOC_ONU] = &m->loc.onu;
 	dst[LOC_LINE] = &m->loc.line;
 	dst[LOC_IFINDEX] = &m->loc.if_index;
-	for (i = 0; i < LOC_N; i++)
-		if (profile_read_loc(vars, &r->loc[i], &x) == 0)
+	for (i = 0; i < LOC_N; i++) {
+		if ((rc = profile_read_loc(vars, &r->loc[i], i, &x)) == 1)
+			continue;
+		if (rc != 0)
+			profile_bad(m, loc_names[i], "not an integer");
+		else if (x < 0 || x > loc_max[i])
+			profile_bad(m, loc_names[i], "%lld", x);
+		else
 			*dst[i] = x;
-	if (r->decoder != NULL && m->loc.if_index != EVENT_LOC_UNSET)
-		profile_decode_ifindex(r->decoder,
-		    (unsigned long long)m->loc.if_index, &m->loc);
-	if (r->cause_map != NULL &&
-	    (v = profile_find_var(vars, &r->cause_from)) != NULL &&
-	    profile_var_int(v, &x) == 0 &&
-	    (e = profile_map_lookup(r->cause_map, x)) != NULL) {
-		if (e->cause != NULL)
-			m->cause = e->cause;
-		if (e->kind != NULL)
-			m->kind = e->kind;
-		if (e->no_alarm)	/* kept, but as a raw event */
-			m->action = EVENT_RAW;
 	}
+	if (r->decoder != NULL && m->loc.if_index != EVENT_LOC_UNSET &&
+	    profile_decode_ifindex(r->decoder,
+	    (unsigned long long)m->loc.if_index, &m->loc) == -2)
+		profile_bad(m, "ifindex", "%lld (decodes out of range)",
+		    m->loc.if_index);
+}
+
+/*
+ * The ONUs an onu_mask names, BITS style (RFC 2578 7.1.4): the most
+ * significant bit of the first octet is ONU 0. A bit beyond the port's
+ * size names an ONU that cannot exist: the trap is then a bad location.
+ */
+static void
+profile_read_mask(const struct rule *r, const netsnmp_variable_list *vars,
+    struct profile_match *m)
+{
+	const netsnmp_variable_list *v;
+	size_t i;
+	int b;
+
+	if (r->onu_mask.len == 0 ||
+	    (v = profile_find_var(vars, &r->onu_mask)) == NULL)
+		return;
+	if (v->type != ASN_OCTET_STR) {
+		profile_bad(m, "onu", "mask is not an OCTET STRING");
+		return;
+	}
+	for (i = 0; i < v->val_len; i++)
+		for (b = 0; b < 8; b++) {
+			if ((v->val.string[i] & (0x80 >> b)) == 0)
+				continue;
+			if ((long long)(i * 8 + b) >= r->onu_mask_size) {
+				profile_bad(m, "onu", "mask bit %zu (port of %lld)",
+				    i * 8 + b, r->onu_mask_size);
+				m->has_mask = 0;
+				return;
+			}
+			m->mask[i] |= 0x80 >> b;
+			m->has_mask = 1;
+		}
+}
+
+/* An ONU count; -1 (the MIB's "invalid") or nonsense: not given. */
+static long long
+profile_read_count(const netsnmp_variable_list *vars,
+    const struct profile_oid *o)
+{
+	const netsnmp_variable_list *v;
+	long long x;
+
+	if (o->len == 0 || (v = profile_find_var(vars, o)) == NULL ||
+	    profile_var_int(v, &x) != 0 || x < 0 || x > PROFILE_COUNT_MAX)
+		return EVENT_LOC_UNSET;
+	return x;
+}
+
+long long
+profile_mask_next(const struct profile_match *m, long long from)
+{
+	long long i;
+
+	if (!m->has_mask || from < 0)
+		return -1;
+	for (i = from; i < PROFILE_MASK_ONUS; i++)
+		if (m->mask[i / 8] & (0x80 >> (i % 8)))
+			return i;
+	return -1;
+}
+
+/*
+ * The cause of a raise is the rule's (or its map's); a clear rule may name
+ * its own; a clear read from a varbind has clear_cause, NULL by default: a
+ * clear does not carry the cause of the raise it ends.
+ */
+static void
+profile_set_cause(const struct rule *r, const netsnmp_variable_list *vars,
+    struct profile_match *m)
+{
+	const struct profile_map_entry *e;
+	const netsnmp_variable_list *v;
+	long long x;
+
+	m->cause = r->action == EVENT_RAW && m->action == EVENT_CLEAR ?
+	    r->clear_cause : r->cause;
+	if (r->cause_map == NULL ||
+	    (v = profile_find_var(vars, &r->cause_from)) == NULL ||
+	    profile_var_int(v, &x) != 0 ||
+	    (e = profile_map_lookup(r->cause_map, x)) == NULL)
+		return;
+	if (e->cause != NULL && m->action != EVENT_CLEAR)
+		m->cause = e->cause;
+	if (e->kind != NULL)
+		m->kind = e->kind;
+	if (e->no_alarm)	/* kept, but as a raw event */
+		m->action = EVENT_RAW;
+}
+
+static void
+profile_apply_rule(const struct profile *p, const struct rule *r,
+    const netsnmp_variable_list *vars, struct profile_match *m)
+{
+	m->profile = p;
+	m->rule = r->name;
+	m->kind = r->kind;
+	m->verified = r->verified;
+	m->action = r->action == EVENT_RAW ? profile_var_action(r, vars) :
+	    r->action;
+	profile_set_cause(r, vars, m);
+	profile_read_locs(r, vars, m);
+	profile_read_mask(r, vars, m);
+	m->affected_onus = profile_read_count(vars, &r->affected_from);
+	m->dying_gasp_onus = profile_read_count(vars, &r->dying_gasp_from);
+	/* No alarm for a place that cannot exist; the trap is kept raw. */
+	if (m->bad_field != NULL)
+		m->action = EVENT_RAW;
 }
 
 int
@@ -1073,6 +1285,7 @@ profile_match_trap(const struct profile *const *cands, size_t n,
 
 	memset(m, 0, sizeof(*m));
 	events_location_clear(&m->loc);
+	m->affected_onus = m->dying_gasp_onus = EVENT_LOC_UNSET;
 	for (i = 0; i < n; i++)
 		if ((r = profile_find_rule(cands[i], trap_oid,
 		    trap_oid_len)) != NULL) {

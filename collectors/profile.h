@@ -78,6 +78,26 @@ struct profile_device {
 	const char	*sys_object_id;	/* numeric, may be NULL */
 };
 
+/*
+ * Sane ranges of the location fields (doc/trap.md, "Locations that do not
+ * fit"). A value outside them, or not an integer, names a place that
+ * cannot exist: the event is kept as a raw event with that field unset
+ * (counted as bad_location), so that no alarm is raised, and no SMS sent,
+ * for the wrong place, and no row PostgreSQL would refuse is written.
+ * Every bound also fits the column: frame/slot/port/onu are integer,
+ * line and if_index bigint.
+ */
+#define PROFILE_FRAME_MAX	1024	/* hwFrameIndex 0..1024; ZTE shelf 4 bits */
+#define PROFILE_SLOT_MAX	255	/* hwSlotIndex 0..255; ZTE slot 8 bits */
+#define PROFILE_PORT_MAX	255	/* hwPortIndex 0..255; ZTE port 8 bits */
+#define PROFILE_ONU_MAX		255	/* hwXponOntIndex 0..254; ZTE 1..128 */
+#define PROFILE_IFINDEX_MAX	4294967295LL	/* an ifIndex is 32 bits */
+/* ONU counts a PON trap carries (int4 columns); -1 is the MIB's invalid. */
+#define PROFILE_COUNT_MAX	65535
+/* ONU masks (hwXponOntMask): bits kept, and the default port size. */
+#define PROFILE_MASK_ONUS	(PROFILE_ONU_MAX + 1)
+#define PROFILE_MASK_DEFAULT	128	/* ONUs on one GPON port */
+
 /* The result of matching a notification. */
 struct profile_match {
 	const struct profile	*profile;
@@ -87,6 +107,18 @@ struct profile_match {
 	const char		*cause;
 	struct herald_location	 loc;
 	int			 verified;	/* the rule is not marked UNVERIFIED */
+	/* A location that did not fit: then action is EVENT_RAW. */
+	const char		*bad_field;	/* "slot", ...; NULL: all fit */
+	char			 bad_value[48];	/* what was sent, as text */
+	long long		 affected_onus;	/* EVENT_LOC_UNSET: not given */
+	long long		 dying_gasp_onus;
+	/*
+	 * An onu_mask rule: the ONUs named in the mask, one event each (see
+	 * profile_mask_next()). has_mask is 0 when the trap carried no mask
+	 * or named no ONU: then one event for the port.
+	 */
+	int			 has_mask;
+	unsigned char		 mask[PROFILE_MASK_ONUS / 8];
 };
 
 /*
@@ -131,9 +163,21 @@ const struct profile_map *profile_get_map(const struct profile *,
 		    const char *name);
 const struct profile_map_entry *profile_map_lookup(const struct profile_map *,
 		    long long code);
-/* Fill loc's frame/slot/port(/onu) from an ifIndex; -1 if it does not fit. */
+/*
+ * Fill loc's frame/slot/port(/onu) from an ifIndex: 0; -1 when it is not
+ * of the decoder's layout, -2 when a field decodes outside its sane range
+ * (loc is then not touched).
+ */
 int		 profile_decode_ifindex(const struct profile_decoder *,
 		    unsigned long long ifindex, struct herald_location *loc);
+/*
+ * 0 when every field of loc is unset or within its range (the PROFILE_*_MAX
+ * above); else -1 with the first field that is not and its value.
+ */
+int		 profile_location_check(const struct herald_location *,
+		    const char **field, long long *value);
+/* The first ONU named in m's mask at or after from; -1 when none is. */
+long long	 profile_mask_next(const struct profile_match *, long long from);
 
 /* The alarm kinds herald knows; profiles may use no others. */
 int		 profile_kind_valid(const char *);

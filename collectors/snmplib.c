@@ -21,9 +21,20 @@
 /* 0x80 | enterprise 8072 (net-snmp), format 4 (text), "herald". */
 #define SNMPLIB_DEFAULT_ENGINE_ID	"0x80001f8804686572616c64"
 
+/* net-snmp's messages, at most this many a second (the rest counted). */
+#define SNMPLIB_LOG_PER_SECOND	5
+
 static int	snmplib_done;
 static char	snmplib_engine[2 * 32 + 3];
+/* One source for all of net-snmp's messages: the loop is the only caller. */
+static struct log_ratelimit snmplib_rl;
 
+/*
+ * net-snmp logs per datagram it cannot parse ("bad type returned", "Bad
+ * PDU type received"): under garbage at line rate that was hundreds of
+ * lines a second. They share the rate limit of our own messages; the
+ * number suppressed is logged with the next one that gets through.
+ */
 static int
 snmplib_log_cb(int major, int minor, void *serverarg, void *clientarg)
 {
@@ -33,6 +44,8 @@ snmplib_log_cb(int major, int minor, void *serverarg, void *clientarg)
 	snprintf(line, sizeof(line), "%s", m->msg ? m->msg : "");
 	line[strcspn(line, "\n")] = '\0';
 	if (line[0] == '\0')
+		return 0;
+	if (!log_ratelimit(&snmplib_rl, SNMPLIB_LOG_PER_SECOND))
 		return 0;
 	if (m->priority <= LOG_ERR)
 		log_warnx("net-snmp: %s", line);

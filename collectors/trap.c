@@ -6,8 +6,9 @@
  * profile and hands a normalised event to the event pipeline.
  *
  * Every datagram ends in exactly one counter: accepted (unknown_trap is
- * the part of accepted that no profile rule matched), or one reject reason.
- * Rejects are logged at a rate-limited level; nothing here blocks or exits.
+ * the part of accepted that no profile rule matched, bad_location the part
+ * whose location could not exist), or one reject reason. Rejects are
+ * logged at a rate-limited level; nothing here blocks or exits.
  */
 #include "config.h"
 
@@ -50,10 +51,12 @@ enum trap_reason {
 	R_BAD_COMMUNITY,
 	R_USM_FAILURE,
 	R_PARSE_ERROR,
+	R_UNEXPECTED_PDU,	/* a Response or Report: we asked nothing */
 	R_N
 };
 static const char *const trap_reason_names[R_N] = {
-	"unknown_source", "bad_community", "usm_failure", "parse_error"
+	"unknown_source", "bad_community", "usm_failure", "parse_error",
+	"unexpected_pdu"
 };
 
 struct trap;
@@ -76,6 +79,7 @@ struct trap_counters {
 	unsigned long long	 received;
 	unsigned long long	 accepted;
 	unsigned long long	 unknown_trap;
+	unsigned long long	 bad_location;
 	unsigned long long	 informs_answered;
 	unsigned long long	 inform_duplicates;
 	unsigned long long	 v3_discovery;
@@ -131,7 +135,7 @@ struct trap {
 
 	struct trap_counters	 c;
 	unsigned long long	 drops_base;
-	struct log_ratelimit	 rl[R_N], rl_unknown;
+	struct log_ratelimit	 rl[R_N], rl_unknown, rl_bad_location;
 };
 
 static cfg_opt_t trap_opts[] = {
@@ -233,6 +237,26 @@ trap_usm_error(int err)
 	    (err <= SNMPERR_USM_GENERICERROR && err >= SNMPERR_USM_DECRYPTIONERROR);
 }
 
+static int	trap_auth(struct trap *, const netsnmp_pdu *);
+
+/*
+ * A Response or Report answers a request; these sessions send none, so
+ * net-snmp would drop it unseen (and it would end as usm_failure). With the
+ * device's credentials it is counted as unexpected_pdu, else as what is
+ * wrong with its credentials.
+ */
+static int
+trap_unexpected(struct trap *t, const netsnmp_pdu *pdu)
+{
+	if (pdu->command != SNMP_MSG_RESPONSE && pdu->command != SNMP_MSG_REPORT)
+		return 0;
+	if (trap_auth(t, pdu) == 0)
+		trap_reject(t, R_UNEXPECTED_PDU, "a %s PDU, and no request was "
+		    "sent", pdu->command == SNMP_MSG_RESPONSE ? "Response" :
+		    "Report");
+	return 1;
+}
+
 /* After parsing: count what net-snmp could not parse or authenticate. */
 static int
 trap_post_parse_cb(netsnmp_session *s, netsnmp_pdu *pdu, int ret)
@@ -241,7 +265,8 @@ trap_post_parse_cb(netsnmp_session *s, netsnmp_pdu *pdu, int ret)
 	struct trap *t = l->t;
 
 	if (ret == SNMPERR_SUCCESS)
-		return 1;
+		return pdu != NULL && t->cur_dev != NULL &&
+		    trap_unexpected(t, pdu) ? 0 : 1;
 	if ((ret == SNMPERR_USM_UNKNOWNENGINEID && pdu != NULL &&
 	    pdu->securityEngineIDLen == 0) || ret == SNMPERR_USM_NOTINTIMEWINDOW) {
 		/*
@@ -334,27 +359,44 @@ trap_inform_repeat(struct trap *t, const netsnmp_pdu *pdu)
 	return 0;
 }
 
+/* A location that cannot exist: counted, logged, and the event kept raw. */
+static void
+trap_bad_location(struct trap *t, const struct trapmsg *tm,
+    const struct profile_match *m)
+{
+	t->c.bad_location++;
+	if (log_ratelimit(&t->rl_bad_location, 5))
+		log_warnx("trap %s from %s (%s): %s %s is out of range; kept as "
+		    "a raw event, no alarm", tm->trap_oid_text, t->cur_dev->name,
+		    m->rule, m->bad_field, m->bad_value);
+}
+
 static void
 trap_emit(struct trap *t, const struct trapmsg *tm)
 {
 	const struct device *d = t->cur_dev;
 	struct profile_match m;
 	struct herald_event ev;
+	long long onu;
 	char *vb;
 
-	memset(&ev, 0, sizeof(ev));
+	events_init(&ev);
 	if (trapmsg_match(tm, d->cands, d->ncands, &m)) {
 		ev.kind = m.kind;
 		ev.action = m.action;
 		ev.cause = m.cause;
 		ev.loc = m.loc;
+		ev.affected_onus = m.affected_onus;
+		ev.dying_gasp_onus = m.dying_gasp_onus;
 		ev.profile = profile_name(m.profile);
 		ev.rule = m.rule;
 		if (m.action == EVENT_RAW)	/* a value the rule does not map */
 			ev.kind = NULL;
+		if (m.bad_field != NULL)
+			trap_bad_location(t, tm, &m);
 	} else {
 		t->c.unknown_trap++;
-		events_location_clear(&ev.loc);
+		m.has_mask = 0;
 		if (log_ratelimit(&t->rl_unknown, 2))
 			log_info("trap %s from %s (%s, %s) matches no profile; "
 			    "kept as a raw event", tm->trap_oid_text, d->name,
@@ -368,7 +410,13 @@ trap_emit(struct trap *t, const struct trapmsg *tm)
 	ev.trap_oid = tm->trap_oid_text;
 	vb = trapmsg_varbinds_text(tm->vars);
 	ev.varbinds = vb;
-	events_submit(t->h, &ev);
+	/* An ONU mask (mass power-off): one event per ONU it names. */
+	if ((onu = profile_mask_next(&m, 0)) < 0)
+		events_submit(t->h, &ev);
+	for (; onu >= 0; onu = profile_mask_next(&m, onu + 1)) {
+		ev.loc.onu = onu;
+		events_submit(t->h, &ev);
+	}
 	free(vb);
 }
 
@@ -547,13 +595,14 @@ trap_kernel_drops(struct trap *t)
 static void
 trap_publish(struct trap *t, int final)
 {
-	struct stats_counter c[7 + R_N];
+	struct stats_counter c[8 + R_N];
 	size_t n = 0, i;
 
 	t->c.kernel_drops = t->drops_base + trap_kernel_drops(t);
 	c[n].name = "received", c[n++].value = t->c.received;
 	c[n].name = "accepted", c[n++].value = t->c.accepted;
 	c[n].name = "unknown_trap", c[n++].value = t->c.unknown_trap;
+	c[n].name = "bad_location", c[n++].value = t->c.bad_location;
 	for (i = 0; i < R_N; i++)
 		c[n].name = trap_reason_names[i], c[n++].value = t->c.reject[i];
 	c[n].name = "informs_answered", c[n++].value = t->c.informs_answered;

@@ -57,7 +57,7 @@
 static const char events_copy_sql[] =
 	"COPY events (head, at, uid, device_id, source, kind, action, frame, "
 	"slot, port, onu, line, if_index, cause, peer, pdu, trap_oid, profile, "
-	"rule, varbinds) FROM STDIN";
+	"rule, affected_onus, dying_gasp_onus, varbinds) FROM STDIN";
 
 static const char events_maint_sql[] = "SELECT events_maintain($1::integer)";
 
@@ -271,6 +271,8 @@ events_row(struct events_buf *b, const struct herald_event *ev)
 	events_field(b, ev->trap_oid, 0);
 	events_field(b, ev->profile, 0);
 	events_field(b, ev->rule, 0);
+	events_int_field(b, ev->affected_onus, 1);
+	events_int_field(b, ev->dying_gasp_onus, 1);
 	events_field(b, ev->varbinds, 1);
 }
 

@@ -13,6 +13,7 @@
 #define HERALD_EVENTS_H
 
 #include <stdint.h>
+#include <string.h>
 #include <sys/time.h>
 
 struct herald;
@@ -55,6 +56,13 @@ struct herald_event {
 	const char		*profile;	/* profile and rule that matched */
 	const char		*rule;
 	const char		*varbinds;	/* "OID TYPE VALUE" lines, or NULL */
+	/*
+	 * What a PON LOS trap counts (Huawei hwXponOltLosAffectOntNum and
+	 * hwXponOltLosDgiOntNum): ONUs affected, and those that sent a dying
+	 * gasp. EVENT_LOC_UNSET when not given; events_init() sets that.
+	 */
+	long long		 affected_onus;
+	long long		 dying_gasp_onus;
 };
 
 /* Called for every event, synchronously, before events_submit returns. */
@@ -62,6 +70,18 @@ typedef void	(*events_cb)(const struct herald_event *, void *arg);
 
 /* All locations unset. */
 void		 events_location_clear(struct herald_location *);
+
+/*
+ * An empty event: zeroes, and EVENT_LOC_UNSET in every location and count
+ * (0 is a real ONU count). Every builder of an event starts with this.
+ */
+static inline void
+events_init(struct herald_event *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	events_location_clear(&ev->loc);
+	ev->affected_onus = ev->dying_gasp_onus = EVENT_LOC_UNSET;
+}
 const char	*events_action_name(enum event_action);
 
 /*

@@ -40,6 +40,18 @@ ctl_profile_loc(const char *name, long long v)
 		printf(" %s=%lld", name, v);
 }
 
+/* The ONUs an ONU mask names: one event each. */
+static void
+ctl_profile_onus(const struct profile_match *m)
+{
+	long long onu;
+	const char *sep = " onus=";
+
+	for (onu = profile_mask_next(m, 0); onu >= 0;
+	    onu = profile_mask_next(m, onu + 1), sep = ",")
+		printf("%s%lld", sep, onu);
+}
+
 static void
 ctl_profile_show(struct ctl_profile *cp, const netsnmp_pdu *pdu)
 {
@@ -73,6 +85,12 @@ ctl_profile_show(struct ctl_profile *cp, const netsnmp_pdu *pdu)
 	printf("  profile: %s (%s)\n  rule: %s%s\n", profile_name(m.profile),
 	    profile_file(m.profile), m.rule,
 	    m.verified ? "" : " (marked UNVERIFIED in the profile)");
+	if (m.bad_field != NULL) {
+		printf("  event: none: %s %s is out of range; kept as a raw "
+		    "event (counted as bad_location)\n", m.bad_field,
+		    m.bad_value);
+		return;
+	}
 	if (m.action == EVENT_RAW) {
 		printf("  event: none: the action varbind has a value the rule "
 		    "does not map; kept as a raw event\n");
@@ -87,6 +105,9 @@ ctl_profile_show(struct ctl_profile *cp, const netsnmp_pdu *pdu)
 	ctl_profile_loc("onu", m.loc.onu);
 	ctl_profile_loc("line", m.loc.line);
 	ctl_profile_loc("ifindex", m.loc.if_index);
+	ctl_profile_loc("affected_onus", m.affected_onus);
+	ctl_profile_loc("dying_gasp_onus", m.dying_gasp_onus);
+	ctl_profile_onus(&m);
 	printf("\n");
 }
 

@@ -266,6 +266,207 @@ test_decoders(void **state)
 	    profile_get_poll(hw)->down_cause_map, 8)->cause, "deactivated");
 }
 
+/* A Huawei dying gasp on 0/SLOT/3, ONT 12, the slot of the given type. */
+static void
+hw_dg_slot(char type, const char *slot, struct profile_match *m)
+{
+	netsnmp_pdu *pdu = v2trap("1.3.6.1.4.1.2011.6.128.1.1.12.2.2.0.18");
+
+	add(pdu, "1.3.6.1.4.1.2011.6.3.3.1.1.1.0", 'i', "0");
+	add(pdu, "1.3.6.1.4.1.2011.6.3.3.2.1.1.0", type, slot);
+	add(pdu, "1.3.6.1.4.1.2011.6.3.3.4.1.1.0", 'i', "3");
+	add(pdu, "1.3.6.1.4.1.2011.6.128.1.1.2.43.1.1.0", 'i', "12");
+	assert_true(match(pdu, "olt", "huawei", "MA5608T", m));
+	snmp_free_pdu(pdu);
+}
+
+/* Out of range or of type: raw (no alarm), that field unset, named. */
+static void
+test_location_out_of_range(void **state)
+{
+	static const struct {
+		char		 type;
+		const char	*value;
+	} bad[] = {
+		{ 'u', "4294967295" }, { 'u', "2147483648" },
+		{ 'i', "3000000000" },	/* a 5-byte INTEGER */
+		{ 'i', "-5" }, { 'i', "-1" }, { 'i', "256" },
+		{ 's', "slot-one" },
+	};
+	struct profile_match m;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		hw_dg_slot(bad[i].type, bad[i].value, &m);
+		assert_int_equal(m.action, EVENT_RAW);
+		assert_non_null(m.bad_field);
+		assert_string_equal(m.bad_field, "slot");
+		assert_int_equal(m.loc.slot, EVENT_LOC_UNSET);
+		assert_int_equal(m.loc.port, 3);	/* the rest is kept */
+		assert_int_equal(m.loc.onu, 12);
+	}
+	hw_dg_slot('u', "255", &m);		/* the largest slot is fine */
+	assert_null(m.bad_field);
+	assert_int_equal(m.action, EVENT_RAISE);
+	assert_int_equal(m.loc.slot, 255);
+}
+
+/* ZTE: the ONU id is the instance's last sub-identifier. */
+static void
+test_zte_onu_instance_out_of_range(void **state)
+{
+	netsnmp_pdu *pdu = v2trap("1.3.6.1.4.1.3902.1012.3.45.123");
+	struct profile_match m;
+
+	add(pdu, "1.3.6.1.4.1.3902.1012.3.28.1.1.2.268566784.2147483648", 's',
+	    "onu");
+	assert_true(match(pdu, "olt", "zte", "C320", &m));
+	assert_int_equal(m.action, EVENT_RAW);
+	assert_string_equal(m.bad_field, "onu");
+	assert_string_equal(m.bad_value, "2147483648");
+	assert_int_equal(m.loc.onu, EVENT_LOC_UNSET);
+	assert_int_equal(m.loc.slot, 2);
+	snmp_free_pdu(pdu);
+}
+
+/*
+ * The OLT sends the PON ifIndex 0xFA002300 as a 32-bit INTEGER, i.e.
+ * -100654336: it is the unsigned 4194312960. The up (a clear) has no cause.
+ */
+static void
+test_ifindex_unsigned_clear_cause(void **state)
+{
+	netsnmp_pdu *pdu;
+	struct profile_match m;
+	const char *status[] = { "2", "1" };
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		pdu = v2trap("1.3.6.1.4.1.2011.6.128.1.1.12.3.0.100");
+		add(pdu, "1.3.6.1.2.1.2.2.1.1.0", 'i', "-100654336");
+		add(pdu, "1.3.6.1.4.1.2011.6.128.1.1.2.41.1.1.0", 'i', "5");
+		add(pdu, "1.3.6.1.4.1.2011.6.128.1.1.11.510.0", 'i', status[i]);
+		assert_true(match(pdu, "olt", "huawei", "MA5800-X17", &m));
+		assert_null(m.bad_field);
+		assert_int_equal(m.loc.if_index, 4194312960LL);
+		assert_int_equal(m.loc.slot, 1);
+		assert_int_equal(m.loc.port, 3);
+		snmp_free_pdu(pdu);
+		if (i == 0) {
+			assert_int_equal(m.action, EVENT_RAISE);
+			assert_string_equal(m.cause, "run-state-down");
+		} else {
+			assert_int_equal(m.action, EVENT_CLEAR);
+			assert_null(m.cause);
+		}
+	}
+}
+
+static void
+mass_power_off(const char *trap, const char *mask, struct profile_match *m)
+{
+	netsnmp_pdu *pdu = v2trap(trap);
+
+	add(pdu, "1.3.6.1.4.1.2011.6.3.3.1.1.1.0", 'i', "0");
+	add(pdu, "1.3.6.1.4.1.2011.6.3.3.2.1.1.0", 'i', "1");
+	add(pdu, "1.3.6.1.4.1.2011.6.3.3.4.1.1.0", 'i', "3");
+	if (mask != NULL)
+		add(pdu, "1.3.6.1.4.1.2011.6.128.1.1.11.2.0", 'x', mask);
+	assert_true(match(pdu, "olt", "huawei", "MA5608T", m));
+	snmp_free_pdu(pdu);
+}
+
+/* hwXponOntMask, BITS style: the high bit of the first octet is ONT 0. */
+static void
+test_mass_power_off_mask(void **state)
+{
+	struct profile_match m;
+
+	mass_power_off("1.3.6.1.4.1.2011.6.128.1.1.12.2.2.0.45", "C001", &m);
+	assert_string_equal(m.kind, "onu.dying_gasp");
+	assert_int_equal(m.action, EVENT_RAISE);
+	assert_int_equal(profile_mask_next(&m, 0), 0);
+	assert_int_equal(profile_mask_next(&m, 1), 1);
+	assert_int_equal(profile_mask_next(&m, 2), 15);
+	assert_int_equal(profile_mask_next(&m, 16), -1);
+	assert_int_equal(m.loc.onu, EVENT_LOC_UNSET);
+	mass_power_off("1.3.6.1.4.1.2011.6.145.3.2.1.0.7", "C001", &m);
+	assert_int_equal(m.action, EVENT_CLEAR);
+	assert_null(m.cause);
+	assert_int_equal(profile_mask_next(&m, 2), 15);
+	/* 16 octets: ONT 127 is the last of a GPON port. */
+	mass_power_off("1.3.6.1.4.1.2011.6.128.1.1.12.2.2.0.45",
+	    "00000000000000000000000000000001", &m);
+	assert_null(m.bad_field);
+	assert_int_equal(profile_mask_next(&m, 0), 127);
+	/* ONT 135 cannot be on the port: raw, nothing to expand. */
+	mass_power_off("1.3.6.1.4.1.2011.6.128.1.1.12.2.2.0.45",
+	    "0000000000000000000000000000000001", &m);
+	assert_int_equal(m.action, EVENT_RAW);
+	assert_string_equal(m.bad_field, "onu");
+	assert_int_equal(profile_mask_next(&m, 0), -1);
+	/* No mask: one event for the port, as before. */
+	mass_power_off("1.3.6.1.4.1.2011.6.128.1.1.12.2.2.0.45", NULL, &m);
+	assert_int_equal(m.action, EVENT_RAISE);
+	assert_int_equal(profile_mask_next(&m, 0), -1);
+	assert_int_equal(m.loc.port, 3);
+}
+
+/* hwXponOltLosAffectOntNum / DgiOntNum; -1 is "invalid". */
+static void
+test_pon_los_counts(void **state)
+{
+	netsnmp_pdu *pdu = v2trap("1.3.6.1.4.1.2011.6.128.1.1.12.2.1.0.108");
+	struct profile_match m;
+
+	add(pdu, "1.3.6.1.4.1.2011.6.3.3.1.1.1.0", 'i', "0");
+	add(pdu, "1.3.6.1.4.1.2011.6.3.3.2.1.1.0", 'i', "1");
+	add(pdu, "1.3.6.1.4.1.2011.6.3.3.4.1.1.0", 'i', "3");
+	add(pdu, "1.3.6.1.4.1.2011.6.145.2.48.0", 'i', "40");
+	add(pdu, "1.3.6.1.4.1.2011.6.145.2.49.0", 'i', "-1");
+	assert_true(match(pdu, "olt", "huawei", "MA5608T", &m));
+	assert_string_equal(m.kind, "pon.los");
+	assert_int_equal(m.affected_onus, 40);
+	assert_int_equal(m.dying_gasp_onus, EVENT_LOC_UNSET);
+	snmp_free_pdu(pdu);
+	mass_power_off("1.3.6.1.4.1.2011.6.128.1.1.12.2.2.0.45", NULL, &m);
+	assert_int_equal(m.affected_onus, EVENT_LOC_UNSET);
+}
+
+/* A decoder whose offset carries a field past its range refuses it. */
+static void
+test_decode_out_of_range(void **state)
+{
+	struct profile_set *s;
+	struct herald_location loc;
+	int errors = 0;
+
+	s = profile_load_buf("off.conf",
+	    "profile \"x\" {\n"
+	    "  decoder \"d\" { slot = {15, 8} slot_offset = 10 port = {7, 0} }\n"
+	    "}\n", &errors);
+	assert_int_equal(errors, 0);
+	events_location_clear(&loc);
+	assert_int_equal(profile_decode_ifindex(profile_get_decoder(
+	    profile_at(s, 0), "d"), 0x0501, &loc), 0);
+	assert_int_equal(loc.slot, 15);
+	events_location_clear(&loc);
+	assert_int_equal(profile_decode_ifindex(profile_get_decoder(
+	    profile_at(s, 0), "d"), 0xff01, &loc), -2);
+	assert_int_equal(loc.slot, EVENT_LOC_UNSET);
+	assert_int_equal(loc.port, EVENT_LOC_UNSET);
+	profile_set_free(s);
+	errors = 0;
+	s = profile_load_buf("mask.conf",
+	    "profile \"x\" {\n"
+	    "  trap \"a\" { oid = \"1.3.6.1.4\" kind = \"onu.dying_gasp\"\n"
+	    "    onu = \"1.3.6.1.5\" onu_mask = \"1.3.6.1.6\"\n"
+	    "    onu_mask_size = 1000 }\n"
+	    "}\n", &errors);
+	assert_int_equal(errors, 2);
+	profile_set_free(s);
+}
+
 static void
 test_bad_profile(void **state)
 {
@@ -331,6 +532,12 @@ main(void)
 		cmocka_unit_test(test_unknown_trap),
 		cmocka_unit_test(test_decoders),
 		cmocka_unit_test(test_bad_profile),
+		cmocka_unit_test(test_location_out_of_range),
+		cmocka_unit_test(test_zte_onu_instance_out_of_range),
+		cmocka_unit_test(test_ifindex_unsigned_clear_cause),
+		cmocka_unit_test(test_mass_power_off_mask),
+		cmocka_unit_test(test_pon_los_counts),
+		cmocka_unit_test(test_decode_out_of_range),
 		cmocka_unit_test(test_varbinds_text),
 	};
 
