@@ -603,5 +603,6 @@ main(int argc, char **argv)
 	for (k = 0; k < M_N; k++)
 		printf(" %s=%lu", mut_names[k], count[k]);
 	printf(" seconds=%.3f rate=%.0f\n", since(&t0), i / since(&t0));
+	free(d.p);
 	return errors ? 1 : 0;
 }
