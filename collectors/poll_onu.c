@@ -537,7 +537,8 @@ poll_read_reconcile(struct poll_read *r)
 	struct pdev *d = r->d;
 	size_t i = 0, j;
 
-	qsort(r->rows, r->nrows, sizeof(*r->rows), poll_row_cmp);
+	if (r->nrows > 0)	/* qsort(NULL, 0, ...) is undefined */
+		qsort(r->rows, r->nrows, sizeof(*r->rows), poll_row_cmp);
 	while (i < r->nrows) {
 		const long *v[COL_N] = { NULL };
 		struct poll_row *g = &r->rows[i];

@@ -160,63 +160,119 @@ inventory_parse_threshold(const char *s, double *out)
 	return 0;
 }
 
+/*
+ * Chinese area codes are 10 (Beijing), 2X, then 3XX-9XX: never 1 followed
+ * by anything but 0, which is how "0" + a mobile number is told apart
+ * from a long-distance call to Beijing.
+ */
 static int
-inv_digits(const char *s, size_t n)
+inv_area_ok(const char *s)
 {
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (!isdigit((unsigned char)s[i]))
-			return 0;
-	return 1;
+	return (s[0] == '1' && s[1] == '0') || (s[0] >= '2' && s[0] <= '9');
 }
 
+static int
+inv_mobile(const char *s, size_t n)
+{
+	return n == 11 && s[0] == '1' && s[1] >= '3' && s[1] <= '9';
+}
+
+/* Where a fixed line's extension starts ("转801", "ext 801", "x801"). */
+static const char *
+inv_extension(const char *p)
+{
+	static const char *const marks[] = { "\xe8\xbd\xac", "ext.", "ext",
+	    "EXT", "x", "X", "#" };
+	const char *e;
+	size_t i, k;
+
+	for (i = 0; i < sizeof(marks) / sizeof(*marks); i++) {
+		k = strlen(marks[i]);
+		if (strncmp(p, marks[i], k) != 0)
+			continue;
+		for (e = p + k; *e == ' '; e++)
+			;
+		for (k = 0; isdigit((unsigned char)e[k]); k++)
+			;
+		return k >= 1 && k <= 6 && e[k] == '\0' ? p : NULL;
+	}
+	return NULL;
+}
+
+/* The digits of in, spaces and dashes dropped; -1 on anything else. */
+static int
+inv_phone_digits(const char *in, char *d, size_t len, int *ext)
+{
+	size_t n = 0;
+
+	*ext = 0;
+	for (; *in != '\0'; in++) {
+		if (*in == ' ' || *in == '-')
+			continue;
+		if (n > 0 && inv_extension(in) != NULL) {
+			*ext = 1;
+			break;
+		}
+		if (!isdigit((unsigned char)*in) || n >= len - 1)
+			return -1;
+		d[n++] = *in;
+	}
+	d[n] = '\0';
+	return 0;
+}
+
+static int
+inv_phone_copy(char *out, size_t len, const char *trunk, const char *s,
+    size_t n)
+{
+	size_t t = strlen(trunk);
+
+	if (len < t + n + 1)
+		return -1;
+	memcpy(out, trunk, t);
+	memcpy(out + t, s, n + 1);
+	return 0;
+}
+
+/* The rules are written out in doc/inventory.md ("Phones"). */
 int
 inventory_phone_normalise(const char *in, char *out, size_t len)
 {
 	char d[32];
-	size_t n = 0;
-	const char *p = in, *s;
+	size_t n;
+	const char *s = d;
+	int plus = in[0] == '+', cc = 1, ext;
 
 	/* Only China's country code: "+1 415..." is not a local number. */
-	if (*p == '+' && strncmp(p + 1, "86", 2) != 0)
+	if (plus && strncmp(in + 1, "86", 2) != 0)
 		return -1;
-	if (*p == '+')
-		p++;
-	for (; *p != '\0'; p++) {
-		if (*p == ' ' || *p == '-')
-			continue;
-		if (!isdigit((unsigned char)*p) || n >= sizeof(d) - 1)
-			return -1;
-		d[n++] = *p;
-	}
-	d[n] = '\0';
-	s = d;
-	/* Country code: +86 / 0086 in front of a mobile or a fixed line. */
-	if (n >= 13 && strncmp(s, "0086", 4) == 0)
+	if (inv_phone_digits(in + plus, d, sizeof(d), &ext) != 0)
+		return -1;
+	n = strlen(d);
+	/* Country code: +86 / 0086 / 86 in front of a mobile or fixed line. */
+	if (plus)
+		s += 2, n -= 2;
+	else if (n >= 13 && strncmp(s, "0086", 4) == 0)
 		s += 4, n -= 4;
-	else if (n >= 12 && strncmp(s, "86", 2) == 0 && in[0] == '+')
+	else if (n >= 11 && n <= 14 && strncmp(s, "86", 2) == 0 &&
+	    (inv_mobile(s + 2, n - 2) || s[2] == '0' ||
+	    (n <= 13 && inv_area_ok(s + 2))))
 		s += 2, n -= 2;
-	else if (n == 13 && strncmp(s, "86", 2) == 0 && s[2] == '1')
-		s += 2, n -= 2;
-	if (n == 11 && s[0] == '1' && s[1] >= '3' && s[1] <= '9')
-		goto good;
-	if (s[0] != '0' && n >= 9 && n <= 11 && in[0] == '+') {
-		/* +86 10 12345678: the trunk 0 comes back. */
-		if (len < n + 2)
-			return -1;
-		out[0] = '0';
-		memcpy(out + 1, s, n + 1);
-		return 0;
-	}
-	if (s[0] == '0' && s[1] != '0' && n >= 10 && n <= 12)
-		goto good;
+	else
+		cc = 0;
+	/* A long-distance 0 before a mobile: 013800138000 is 13800138000. */
+	if (n == 12 && s[0] == '0' && inv_mobile(s + 1, 11))
+		s++, n--;
+	if (inv_mobile(s, n))
+		return ext ? -1 : inv_phone_copy(out, len, "", s, n);
+	/* +86 10 12345678: the trunk 0 comes back. */
+	if (cc && n >= 9 && n <= 11 && inv_area_ok(s))
+		return inv_phone_copy(out, len, "0", s, n);
+	/* A fixed line's extension is dropped: the switchboard's number is
+	 * the one that calls in and the one a lookup is given. */
+	if (n >= 10 && n <= 12 && s[0] == '0' && inv_area_ok(s + 1))
+		return inv_phone_copy(out, len, "", s, n);
 	return -1;
-good:
-	if (len < n + 1 || !inv_digits(s, n))
-		return -1;
-	memcpy(out, s, n + 1);
-	return 0;
 }
 
 /* Strings live in one arena and are named by offset: it may move. */

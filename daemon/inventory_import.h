@@ -79,8 +79,9 @@ const char	*inventory_result_name(enum inv_result);
 int		 inventory_parse_threshold(const char *, double *);
 /*
  * Normalise one phone number into out (at least 16 bytes): mobiles as 11
- * digits (a +86/0086 prefix removed), fixed lines as 0 + area code +
- * number. -1 when it is not a Chinese mobile or fixed-line number.
+ * digits (a +86/0086/86 prefix or a long-distance 0 removed), fixed lines
+ * as 0 + area code + number, an extension dropped. -1 when it is not a
+ * Chinese mobile or fixed-line number. The rules: doc/inventory.md.
  */
 int		 inventory_phone_normalise(const char *, char *out, size_t len);
 

@@ -285,6 +285,28 @@ test_phones(void **state)
 	assert_int_equal(inventory_by_phone(c->x, "19999999999", v, 16), 0);
 }
 
+/*
+ * 33-inventory-index adds account Z013800138000, whose file gives its phone
+ * as 013800138000 (a long-distance 0 before a mobile): the caller ID and
+ * an SMS use 13800138000, and that must find it.
+ */
+static void
+test_phone_trunk_zero(void **state)
+{
+	struct ctx *c = *state;
+	const struct inventory_account *v[16];
+	const char *forms[] = { "13800138000", "+86 138 0013 8000",
+	    "013800138000" };
+	size_t i, n;
+
+	NEED_DB(c);
+	for (i = 0; i < sizeof(forms) / sizeof(*forms); i++) {
+		n = inventory_by_phone(c->x, forms[i], v, 16);
+		if (!has_account(v, n, "Z013800138000"))
+			fail_msg("%s does not find Z013800138000", forms[i]);
+	}
+}
+
 static void
 test_serials(void **state)
 {
@@ -347,6 +369,7 @@ main(void)
 		cmocka_unit_test(test_lines),
 		cmocka_unit_test(test_accounts),
 		cmocka_unit_test(test_phones),
+		cmocka_unit_test(test_phone_trunk_zero),
 		cmocka_unit_test(test_serials),
 		cmocka_unit_test(test_unknown),
 	};
