@@ -557,12 +557,24 @@ events_split(struct events *e, struct events_batch *b)
 	e->inflight = NULL;
 }
 
+/* The database is not ready for the batch in flight: send it again later. */
+static void
+events_retry_later(struct events *e, const char *what, PGresult *res)
+{
+	struct timeval tv = { EVENTS_RETRY_SECONDS, 0 };
+
+	if (log_ratelimit(&e->rl_err, 1))
+		log_warnx("events: %s failed, retrying in %ds: %s", what,
+		    EVENTS_RETRY_SECONDS, store_errmsg(res));
+	e->waiting = 1;
+	evtimer_add(e->retry_timer, &tv);
+}
+
 static void
 events_quarantine_cb(struct store *st, PGresult *res, void *arg)
 {
 	struct events *e = arg;
 	struct events_batch *b = e->inflight;
-	struct timeval tv = { EVENTS_RETRY_SECONDS, 0 };
 
 	if (b == NULL)
 		return;
@@ -570,12 +582,7 @@ events_quarantine_cb(struct store *st, PGresult *res, void *arg)
 		e->st.quarantined++;
 	} else if (!events_row_refused(res) && events_retryable(res)) {
 		/* Sent again as a COPY: refused again, quarantined again. */
-		if (log_ratelimit(&e->rl_err, 1))
-			log_warnx("events: quarantining a row failed, retrying "
-			    "in %ds: %s", EVENTS_RETRY_SECONDS,
-			    store_errmsg(res));
-		e->waiting = 1;
-		evtimer_add(e->retry_timer, &tv);
+		events_retry_later(e, "quarantining a row", res);
 		return;
 	} else {
 		events_drop(e, b->rows, store_errmsg(res));
@@ -649,7 +656,6 @@ events_copy_cb(struct store *st, PGresult *res, void *arg)
 	struct events *e = arg;
 	struct events_batch *b = e->inflight;
 	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-	struct timeval tv = { EVENTS_RETRY_SECONDS, 0 };
 
 	if (b == NULL)
 		return;
@@ -670,12 +676,7 @@ events_copy_cb(struct store *st, PGresult *res, void *arg)
 		events_quarantine(e, b, res);
 		return;
 	} else if (events_retryable(res)) {
-		if (log_ratelimit(&e->rl_err, 1))
-			log_warnx("events: writing %zu events failed, retrying "
-			    "in %ds: %s", b->rows, EVENTS_RETRY_SECONDS,
-			    store_errmsg(res));
-		e->waiting = 1;
-		evtimer_add(e->retry_timer, &tv);
+		events_retry_later(e, "writing a batch", res);
 		return;
 	} else {
 		events_drop(e, b->rows, store_errmsg(res));
