@@ -13,7 +13,17 @@ struct store;
 struct herald {
 	struct event_base	*base;
 	struct herald_conf	*conf;
+	/*
+	 * Two connections to the same database. store carries the firehose
+	 * (event COPY batches, stats, heartbeats); decide carries the rules
+	 * engine's decisions (alarms, incidents, their accounts, and later
+	 * tickets and the outbox). libpq runs one statement at a time per
+	 * connection, so on one connection even a prioritised incident write
+	 * would wait for a 5,000-row COPY already in flight; on its own
+	 * connection PostgreSQL runs both at once.
+	 */
 	struct store		*store;
+	struct store		*decide;
 	int			 foreground;
 
 	/* Module state, owned by the module named. */

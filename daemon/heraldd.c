@@ -109,6 +109,8 @@ heraldd_reload(struct herald *h, const struct heraldd_opts *o)
 	heraldd_apply_timezone(c);
 	store_set_conninfo(h->store, c->db_conninfo);
 	store_set_stall_timeout(h->store, c->db_stall_timeout);
+	store_set_conninfo(h->decide, c->db_conninfo);
+	store_set_stall_timeout(h->decide, c->db_stall_timeout);
 	for (i = 0; herald_modules[i] != NULL; i++)
 		if (herald_modules[i]->reload != NULL)
 			herald_modules[i]->reload(h, old);
@@ -139,9 +141,10 @@ heraldd_signal_cb(evutil_socket_t sig, short what, void *arg)
 }
 
 /*
- * The loop runs, but is heraldd still doing its job? A store that has been
- * stuck through reconnects for database.stall_restart seconds cannot write
- * anything: stop the pings so that systemd restarts us.
+ * The loop runs, but is heraldd still doing its job? A store (events or
+ * decisions) that has been stuck through reconnects for
+ * database.stall_restart seconds cannot write anything: stop the pings so
+ * that systemd restarts us.
  */
 static void
 heraldd_watchdog_cb(evutil_socket_t fd, short what, void *arg)
@@ -150,6 +153,8 @@ heraldd_watchdog_cb(evutil_socket_t fd, short what, void *arg)
 	static int said;
 	int stuck = store_stuck(h->store);
 
+	if (store_stuck(h->decide) > stuck)
+		stuck = store_stuck(h->decide);
 	if (stuck >= h->conf->db_stall_restart) {
 		if (!said)
 			log_warnx("database writer stuck for %d s: no more "
@@ -231,7 +236,13 @@ heraldd_run(struct herald *h, struct heraldd_opts *o)
 	store_set_stall_timeout(h->store, h->conf->db_stall_timeout);
 	store_watch(h->store, heraldd_store_state_cb, h);
 	store_start(h->store);
+	h->decide = store_new(h->base, h->conf->db_conninfo,
+	    h->conf->db_connect_timeout, (size_t)h->conf->db_queue_max);
+	store_set_label(h->decide, "decisions");
+	store_set_stall_timeout(h->decide, h->conf->db_stall_timeout);
+	store_start(h->decide);
 	if (heraldd_start_modules(h) != 0) {
+		store_free(h->decide);
 		store_free(h->store);
 		return 1;
 	}
@@ -258,6 +269,7 @@ heraldd_run(struct herald *h, struct heraldd_opts *o)
 
 	sdnotify("STOPPING=1");
 	heraldd_stop_modules(h);
+	store_free(h->decide);
 	store_free(h->store);
 	for (i = 0; i < 3; i++)
 		event_free(sig[i]);

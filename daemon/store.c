@@ -79,6 +79,7 @@ struct store {
 	time_t			 progress;	/* monotonic: last progress */
 	time_t			 stuck_since;	/* first stall, 0 = none */
 	unsigned		 stalls;
+	char			 label[32];	/* "decisions: " or "" */
 };
 
 static void	store_connect(struct store *);
@@ -196,9 +197,11 @@ store_lost(struct store *st, const char *why)
 	snprintf(msg, sizeof(msg), "%s", why && *why ? why : "unknown error");
 	msg[strcspn(msg, "\n")] = '\0';
 	if (st->state == STORE_UP)
-		log_warnx("database connection lost: %s; reconnecting", msg);
+		log_warnx("%sdatabase connection lost: %s; reconnecting",
+		    st->label, msg);
 	else if (!st->down_logged)
-		log_warnx("database unreachable: %s; retrying", msg);
+		log_warnx("%sdatabase unreachable: %s; retrying", st->label,
+		    msg);
 	st->down_logged = 1;
 	/* A server that cannot be reached is an outage, not a stuck writer. */
 	if (st->state != STORE_UP)
@@ -247,10 +250,10 @@ store_connected(struct store *st)
 	st->backoff = STORE_BACKOFF_MIN;
 	store_progress(st);
 	if (st->connects == 1)
-		log_info("database connected");
+		log_info("%sdatabase connected", st->label);
 	else
-		log_info("database connection restored (connection %u)",
-		    st->connects);
+		log_info("%sdatabase connection restored (connection %u)",
+		    st->label, st->connects);
 	st->down_logged = 0;
 	store_push_listens(st);
 	store_wait(st, EV_READ, store_io_cb);
@@ -401,7 +404,7 @@ store_finish_item(struct store *st, struct store_item *it)
 	if (it->cb != NULL)
 		it->cb(st, res, it->arg);
 	else if (PQresultStatus(res) == PGRES_FATAL_ERROR)
-		log_warnx("database: %s", store_errmsg(res));
+		log_warnx("%sdatabase: %s", st->label, store_errmsg(res));
 	PQclear(res);
 	store_item_free(it);
 }
@@ -575,13 +578,20 @@ store_free(struct store *st)
 }
 
 void
+store_set_label(struct store *st, const char *label)
+{
+	snprintf(st->label, sizeof(st->label), "%s: ", label);
+}
+
+void
 store_set_conninfo(struct store *st, const char *conninfo)
 {
 	if (strcmp(st->conninfo, conninfo) == 0)
 		return;
 	free(st->conninfo);
 	st->conninfo = xstrdup(conninfo);
-	log_info("database connection settings changed; reconnecting");
+	log_info("%sdatabase connection settings changed; reconnecting",
+	    st->label);
 	if (st->state != STORE_DOWN) {
 		st->down_logged = 1;
 		store_lost(st, "settings changed");

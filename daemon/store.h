@@ -32,6 +32,11 @@ struct store	*store_new(struct event_base *, const char *conninfo,
 		    int connect_timeout, size_t queue_max);
 void		 store_start(struct store *);
 void		 store_free(struct store *);
+/*
+ * Name the connection in its log lines ("decisions: database connection
+ * lost ..."), when a process has more than one; the first has none.
+ */
+void		 store_set_label(struct store *, const char *);
 /* Switch to another server: takes effect on the next (re)connect. */
 void		 store_set_conninfo(struct store *, const char *);
 enum store_state store_state(const struct store *);

@@ -4,7 +4,7 @@
 # reconnect, and write again (the heartbeat after the restart).
 . "${top_srcdir:-.}/tests/lib/tap.sh"
 need_private_pg
-plan 9
+plan 10
 
 private_pg
 "$HERALDCTL" db migrate -d "$db" >/dev/null
@@ -16,8 +16,11 @@ pg_stop "$pgdir"
 ok "losing the server is logged" wait_log "$TEST_TMP/h.log" "database connection lost"
 sleep 3
 ok "heraldd keeps running while the database is down" alive $HERALDD_PID
+# Once per connection: the events' and the decisions' (h->decide).
 is "the loss is logged once, the retries are not" \
-	"$(grep -c -e "database connection lost" -e "database unreachable" "$TEST_TMP/h.log")" "1"
+	"$(grep -v "decisions: " "$TEST_TMP/h.log" | grep -c -e "database connection lost" -e "database unreachable")" "1"
+is "and once for the decisions connection" \
+	"$(grep "decisions: " "$TEST_TMP/h.log" | grep -c -e "database connection lost" -e "database unreachable")" "1"
 
 restart=$(date -u +%s)
 pg_start "$pgdir" "$port"
