@@ -84,7 +84,13 @@ ALTER TABLE alarms
 	ADD COLUMN flapping	boolean NOT NULL DEFAULT false,
 	ADD COLUMN changed_at	timestamptz,
 	ADD COLUMN affected_onus integer,
-	ADD COLUMN dying_gasp_onus integer;
+	ADD COLUMN dying_gasp_onus integer,
+	-- The engine's name of its incident. An alarm may reach the database
+	-- before its incident (another batch, another statement): incident_id
+	-- is filled from this as soon as both rows exist, in either order.
+	ADD COLUMN incident_uid	text;
+CREATE INDEX alarms_incident_uid ON alarms (incident_uid)
+	WHERE incident_uid IS NOT NULL;
 -- One row per life of an alarm: a clear sent again (or a raise and clear
 -- that reach the database in one batch) never makes a second cleared row.
 CREATE UNIQUE INDEX alarms_cleared_life ON alarms (reduction_key,
@@ -173,7 +179,7 @@ BEGIN
 		INSERT INTO alarms AS o (device_id, kind, reduction_key, frame,
 		    slot, port, onu, line, state, source, cause, raise_count,
 		    first_raised_at, last_raised_at, changed_at, flapping,
-		    affected_onus, dying_gasp_onus, incident_id)
+		    affected_onus, dying_gasp_onus, incident_id, incident_uid)
 		VALUES (dev, a->>'kind', k, (a->>'frame')::integer,
 		    (a->>'slot')::integer, (a->>'port')::integer,
 		    (a->>'onu')::integer, (a->>'line')::bigint, 'raised',
@@ -182,7 +188,7 @@ BEGIN
 		    coalesce((a->>'last_raised_at')::timestamptz, first), changed,
 		    coalesce((a->>'flapping')::boolean, false),
 		    (a->>'affected_onus')::integer,
-		    (a->>'dying_gasp_onus')::integer, inc)
+		    (a->>'dying_gasp_onus')::integer, inc, a->>'incident')
 		ON CONFLICT (reduction_key) WHERE state = 'raised' DO UPDATE SET
 		    source = EXCLUDED.source, cause = EXCLUDED.cause,
 		    raise_count = EXCLUDED.raise_count,
@@ -191,7 +197,8 @@ BEGIN
 		    flapping = EXCLUDED.flapping,
 		    affected_onus = EXCLUDED.affected_onus,
 		    dying_gasp_onus = EXCLUDED.dying_gasp_onus,
-		    incident_id = coalesce(EXCLUDED.incident_id, o.incident_id)
+		    incident_id = coalesce(EXCLUDED.incident_id, o.incident_id),
+		    incident_uid = coalesce(EXCLUDED.incident_uid, o.incident_uid)
 		WHERE o.changed_at IS NULL OR o.changed_at <= EXCLUDED.changed_at;
 		RETURN true;
 	END IF;
@@ -204,7 +211,8 @@ BEGIN
 	    last_raised_at = coalesce((a->>'last_raised_at')::timestamptz,
 	        last_raised_at),
 	    flapping = coalesce((a->>'flapping')::boolean, flapping),
-	    incident_id = coalesce(inc, incident_id)
+	    incident_id = coalesce(inc, incident_id),
+	    incident_uid = coalesce(a->>'incident', incident_uid)
 	WHERE reduction_key = k AND state = 'raised';
 	IF FOUND THEN
 		RETURN true;
@@ -212,7 +220,7 @@ BEGIN
 	INSERT INTO alarms (device_id, kind, reduction_key, frame, slot, port,
 	    onu, line, state, source, cause, raise_count, first_raised_at,
 	    last_raised_at, cleared_at, changed_at, flapping, affected_onus,
-	    dying_gasp_onus, incident_id)
+	    dying_gasp_onus, incident_id, incident_uid)
 	VALUES (dev, a->>'kind', k, (a->>'frame')::integer,
 	    (a->>'slot')::integer, (a->>'port')::integer, (a->>'onu')::integer,
 	    (a->>'line')::bigint, 'cleared', a->>'source', a->>'cause',
@@ -221,7 +229,7 @@ BEGIN
 	    coalesce((a->>'cleared_at')::timestamptz, changed), changed,
 	    coalesce((a->>'flapping')::boolean, false),
 	    (a->>'affected_onus')::integer, (a->>'dying_gasp_onus')::integer,
-	    inc)
+	    inc, a->>'incident')
 	ON CONFLICT (reduction_key, first_raised_at) WHERE state = 'cleared'
 	DO NOTHING;
 	RETURN true;
@@ -360,10 +368,14 @@ BEGIN
 	    (SELECT count(*) FROM incident_accounts WHERE incident_id = v_id)
 	WHERE id = v_id;
 
+	-- Evidence: the open alarms it names, and every alarm that named this
+	-- uid before the incident was stored.
 	UPDATE alarms SET incident_id = v_id
 	WHERE state = 'raised' AND reduction_key IN
 	    (SELECT jsonb_array_elements_text(coalesce(i->'evidence', '[]')))
 	    AND incident_id IS DISTINCT FROM v_id;
+	UPDATE alarms SET incident_id = v_id
+	WHERE incident_uid = v_uid AND incident_id IS DISTINCT FROM v_id;
 	RETURN v_id;
 END;
 $$;

@@ -6,7 +6,7 @@
 # accounts are counted and evidence linked; the CHECKs hold.
 . "${top_srcdir:-.}/tests/lib/tap.sh"
 need_db
-plan 32
+plan 33
 
 db=$(new_db)
 "$HERALDCTL" db migrate -d "$db" >/dev/null || { fail "migrate"; exit 1; }
@@ -170,3 +170,11 @@ wait $pa
 a_id=$(grep -E '^[0-9]+$' "$TEST_TMP/a.out" | head -1)
 is "two concurrent opens of one scope get the same incident" "$b_id" "$a_id"
 is "and make one row" "$(q "$db" "SELECT count(*) FROM incidents WHERE scope_key = '$s'")" 1
+
+# 9. An alarm that reaches the database before its incident is linked when
+# the incident arrives.
+early=$(alarm 1:onu.los:0/1/3/7 raised | sed 's/"incident":null/"incident":"1:onu:0\/1\/3\/7@5"/')
+wa "[$early]" >/dev/null
+i7=$(wi "$(inc '1:onu:0/1/3/7@5' suspected 101 | sed 's|"scope_key":"1:port:0/1/3"|"scope_key":"1:onu:0/1/3/7"|; s/"scope":"port"/"scope":"onu"/; s/"evidence":\[[^]]*\]/"evidence":[]/')")
+is "an alarm written before its incident is linked to it" \
+	"$(q "$db" "SELECT incident_id FROM alarms WHERE reduction_key = '1:onu.los:0/1/3/7'")" "$i7"
