@@ -305,27 +305,50 @@ poll_is_port_kind(const char *kind)
 	return strcmp(kind, "pon.los") == 0 || strncmp(kind, "onu.", 4) == 0;
 }
 
+/* Queue a targeted read of the PON port at loc; -1 if it cannot be made. */
+static int
+poll_confirm_port(struct pdev *d, const struct herald_location *loc)
+{
+	const struct profile_poll *pp;
+	long long ifindex;
+
+	if (d->profile == NULL)
+		return -1;
+	pp = profile_get_poll(d->profile);
+	if (pp == NULL || pp->onu_state.len == 0 || pp->decoder == NULL)
+		return -1;
+	if (strcmp(pp->onu_index ? pp->onu_index : "ifindex.onu",
+	    "ifindex.onu") != 0 ||
+	    poll_encode_ifindex(pp->decoder, loc, &ifindex) != 0)
+		return -1;
+	poll_confirm(d, ifindex);
+	return 0;
+}
+
 static void
 poll_event_cb(const struct herald_event *ev, void *arg)
 {
 	struct poller *p = arg;
 	struct pdev *d;
-	const struct profile_poll *pp;
-	long long ifindex;
 
 	if (ev->device_id == 0 || (d = poll_find(p, ev->device_id)) == NULL)
 		return;
 	poll_held_note(d, ev);
 	if (ev->source != EVENT_SOURCE_TRAP || ev->kind == NULL ||
-	    !poll_is_port_kind(ev->kind) || d->profile == NULL)
+	    !poll_is_port_kind(ev->kind))
 		return;
-	pp = profile_get_poll(d->profile);
-	if (pp == NULL || pp->onu_state.len == 0 || pp->decoder == NULL)
-		return;
-	if (strcmp(pp->onu_index ? pp->onu_index : "ifindex.onu",
-	    "ifindex.onu") == 0 &&
-	    poll_encode_ifindex(pp->decoder, &ev->loc, &ifindex) == 0)
-		poll_confirm(d, ifindex);
+	poll_confirm_port(d, &ev->loc);
+}
+
+int
+poll_read_port(struct poller *p, long long device_id,
+    const struct herald_location *loc)
+{
+	struct pdev *d;
+
+	if (p == NULL || (d = poll_find(p, device_id)) == NULL)
+		return -1;
+	return poll_confirm_port(d, loc);
 }
 
 static void

@@ -95,6 +95,13 @@ int	poll_encode_ifindex(const struct profile_decoder *,
 	    const struct herald_location *, long long *);
 
 /* poll.c */
+/*
+ * For the rules engine: read the PON port at loc now (merged with reads
+ * already asked for), to confirm or refute a suspected incident. -1 when
+ * the device is not polled or its profile cannot read one port (DSL).
+ */
+int	poll_read_port(struct poller *, long long device_id,
+	    const struct herald_location *);
 void	poll_device_done(struct pdev *);
 void	poll_cycle_done(struct pdev *, size_t rows);
 

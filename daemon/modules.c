@@ -11,6 +11,7 @@
 extern const struct herald_module heartbeat_module;
 extern const struct herald_module events_module;
 extern const struct herald_module inventory_module;
+extern const struct herald_module rules_module;
 extern const struct herald_module trap_module;
 extern const struct herald_module poll_module;
 
@@ -18,6 +19,7 @@ const struct herald_module *const herald_modules[] = {
 	&heartbeat_module,
 	&events_module,
 	&inventory_module,
+	&rules_module,
 	&trap_module,
 	&poll_module,
 	NULL

@@ -1,0 +1,745 @@
+/*
+ * rules.c: the heraldd module around the rules engine (engine.h). The
+ * engine decides; this file feeds it and stores what it decided.
+ *
+ * In: every normalised event (events_subscribe) goes to engine_event() at
+ * the event's own time, and a timer calls engine_tick() when the engine
+ * asked to be woken. Out: changed alarms are written in batches (one
+ * rules_write_alarms call per 100 ms or 1,000 alarms), incidents at once
+ * (rules_write_incident), both on the decisions connection (h->decide), so
+ * they never wait behind an events COPY; keeping alarm batches bounded
+ * means an incident waits behind one alarm statement at most.
+ *
+ * Promise: nothing decided is forgotten by a restart. At start the open
+ * incidents and alarms are loaded from PostgreSQL and restored into the
+ * engine before it sees an event; the SQL functions are idempotent, so the
+ * store may send a write again after a lost answer, and the one-open-per-
+ * scope index folds a second opening (another instance, or state this one
+ * could not load) into the open row. Writes the store refuses (queue full
+ * while the database is away) are counted and logged.
+ */
+#include "config.h"
+
+#include <sys/queue.h>
+#include <sys/stat.h>
+
+#include <event2/event.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "conf.h"
+#include "engine.h"
+#include "herald.h"
+#include "inventory.h"
+#include "log.h"
+#include "module.h"
+#include "policy.h"
+#include "poll.h"
+#include "rules_json.h"
+#include "stats.h"
+#include "store.h"
+#include "xmalloc.h"
+
+#define RULES_POLICY_DEFAULT	PKGDATADIR "/policy.conf"
+#define RULES_BATCH_MAX		1000	/* alarms per statement */
+#define RULES_BATCH_USEC	100000	/* or this long, whichever first */
+#define RULES_WINDOWS_SEC	60	/* maintenance windows read again */
+#define RULES_EARLY_MAX		200000	/* events held while loading */
+#define RULES_LOAD_TIMEOUT	30	/* seconds to wait for the load */
+
+static const char rules_alarms_sql[] =
+	"SELECT rules_write_alarms($1::jsonb), jsonb_array_length($1::jsonb)";
+static const char rules_incident_sql[] =
+	"SELECT rules_write_incident($1::jsonb)";
+static const char rules_load_sql[] = "SELECT rules_load_open()";
+static const char rules_windows_sql[] = "SELECT rules_load_windows()";
+
+static cfg_opt_t rules_opts[] = {
+	CFG_STR("policy", RULES_POLICY_DEFAULT, CFGF_NONE),
+	CFG_INT("stats_interval", 60, CFGF_NONE),
+	CFG_END()
+};
+
+/* An event that came before the open state was loaded; strings owned. */
+struct rules_early {
+	struct herald_event	 ev;
+	char			*kind;
+	char			*cause;
+};
+
+/* An incident write on its way: the store answers in order (FIFO). */
+struct rules_write {
+	TAILQ_ENTRY(rules_write) entry;
+	char			*uid;
+};
+TAILQ_HEAD(rules_writes, rules_write);
+
+struct rules_stats {
+	unsigned long long	 alarms_queued, alarms_written, alarms_skipped,
+				 alarm_batches, incidents_written, refused,
+				 write_errors, restored_incidents,
+				 restored_alarms, early_events, early_dropped,
+				 read_ports, read_ports_failed, windows;
+};
+
+struct rules {
+	struct herald		*h;
+	struct engine		*engine;
+	struct policy		 policy;
+	int			 stats_interval;
+	enum { RULES_LOADING, RULES_LOADED } phase;
+	struct event		*ev_tick;	/* engine_tick */
+	struct event		*ev_flush;	/* alarm batch */
+	struct event		*ev_windows;	/* every minute */
+	struct event		*ev_stats;
+	struct event		*ev_load;	/* load timeout */
+	json_t			*batch;		/* alarms not yet sent */
+	json_t			*pending;	/* uid -> incident not yet sent */
+	json_t			*inflight;	/* uid -> true */
+	struct rules_writes	 writes;
+	struct rules_early	*early;
+	size_t			 nearly, early_cap;
+	int			 windows_busy;
+	struct rules_stats	 st;
+	struct log_ratelimit	 rl;
+};
+
+static rtime_t
+rules_now(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (rtime_t)tv.tv_sec * RTIME_SEC + tv.tv_usec;
+}
+
+static void
+rules_arm_usec(struct event *ev, rtime_t usec)
+{
+	struct timeval tv;
+
+	if (usec < 0)
+		usec = 0;
+	tv.tv_sec = (time_t)(usec / RTIME_SEC);
+	tv.tv_usec = (suseconds_t)(usec % RTIME_SEC);
+	event_del(ev);
+	event_add(ev, &tv);
+}
+
+/* Wake the engine when it asked to be (next 0: it asked for nothing). */
+static void
+rules_arm_tick(struct rules *r, rtime_t next)
+{
+	if (next == 0)
+		event_del(r->ev_tick);
+	else
+		rules_arm_usec(r->ev_tick, next - rules_now());
+}
+
+static void
+rules_tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct rules *r = arg;
+
+	rules_arm_tick(r, engine_tick(r->engine, rules_now()));
+}
+
+/* Writing ----------------------------------------------------------- */
+
+static void
+rules_refused(struct rules *r, const char *what, size_t n)
+{
+	r->st.refused += n;
+	if (log_ratelimit(&r->rl, 1))
+		log_warnx("rules: database queue full, %zu %s not stored "
+		    "(%llu so far)", n, what, r->st.refused);
+}
+
+static void
+rules_alarms_done_cb(struct store *st, PGresult *res, void *arg)
+{
+	struct rules *r = arg;
+	long long stored, sent;
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+		r->st.write_errors++;
+		log_warnx("rules: alarms not stored: %s", store_errmsg(res));
+		return;
+	}
+	stored = atoll(PQgetvalue(res, 0, 0));
+	sent = atoll(PQgetvalue(res, 0, 1));
+	r->st.alarm_batches++;
+	r->st.alarms_written += (unsigned long long)stored;
+	if (sent > stored) {
+		r->st.alarms_skipped += (unsigned long long)(sent - stored);
+		log_info("rules: %lld alarm(s) of deleted devices skipped",
+		    sent - stored);
+	}
+}
+
+static void
+rules_flush_alarms(struct rules *r)
+{
+	const char *params[1];
+	size_t n = json_array_size(r->batch);
+	char *doc;
+
+	event_del(r->ev_flush);
+	if (n == 0)
+		return;
+	doc = json_dumps(r->batch, JSON_COMPACT);
+	json_array_clear(r->batch);
+	params[0] = doc;
+	if (doc == NULL || store_query(r->h->decide, rules_alarms_sql, 1,
+	    params, rules_alarms_done_cb, r) != 0)
+		rules_refused(r, "alarms", n);
+	free(doc);
+}
+
+static void
+rules_flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	rules_flush_alarms(arg);
+}
+
+static void	rules_send_incidents(struct rules *);
+
+static void
+rules_incident_done_cb(struct store *st, PGresult *res, void *arg)
+{
+	struct rules *r = arg;
+	struct rules_write *w = TAILQ_FIRST(&r->writes);
+
+	if (w == NULL)
+		return;
+	TAILQ_REMOVE(&r->writes, w, entry);
+	json_object_del(r->inflight, w->uid);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		r->st.write_errors++;
+		log_warnx("rules: incident %s not stored: %s", w->uid,
+		    store_errmsg(res));
+	} else {
+		r->st.incidents_written++;
+		log_debug("rules", "incident %s stored as %s", w->uid,
+		    PQgetvalue(res, 0, 0));
+	}
+	free(w->uid);
+	free(w);
+	rules_send_incidents(r);
+}
+
+/*
+ * Send every incident that changed, one statement each. An incident with
+ * a write on its way waits for its answer, and meanwhile its changes fold
+ * into one: a storm that changes an incident 2,000 times in a second makes
+ * a handful of writes, each with the latest state, never an older one
+ * after a newer.
+ */
+static void
+rules_send_incidents(struct rules *r)
+{
+	const char *uid, *params[1];
+	struct rules_write *w;
+	json_t *doc;
+	void *tmp;
+	char *s;
+
+	json_object_foreach_safe(r->pending, tmp, uid, doc) {
+		if (json_object_get(r->inflight, uid) != NULL)
+			continue;
+		s = json_dumps(doc, JSON_COMPACT);
+		params[0] = s;
+		if (s == NULL || store_query(r->h->decide, rules_incident_sql,
+		    1, params, rules_incident_done_cb, r) != 0)
+			rules_refused(r, "incident writes", 1);
+		else {
+			w = xcalloc(1, sizeof(*w));
+			w->uid = xstrdup(uid);
+			TAILQ_INSERT_TAIL(&r->writes, w, entry);
+			json_object_set_new(r->inflight, uid, json_true());
+		}
+		free(s);
+		json_object_del(r->pending, uid);
+	}
+}
+
+static void
+rules_sink_alarm(void *arg, const struct alarm *a)
+{
+	struct rules *r = arg;
+	json_t *o = rules_json_alarm(a);
+
+	if (o == NULL)
+		return;
+	r->st.alarms_queued++;
+	json_array_append_new(r->batch, o);
+	if (json_array_size(r->batch) >= RULES_BATCH_MAX)
+		rules_flush_alarms(r);
+	else if (!evtimer_pending(r->ev_flush, NULL))
+		rules_arm_usec(r->ev_flush, RULES_BATCH_USEC);
+}
+
+static void
+rules_sink_incident(void *arg, const struct incident *inc)
+{
+	struct rules *r = arg;
+	json_t *o = rules_json_incident(inc);
+
+	if (o == NULL)
+		return;
+	json_object_set_new(r->pending, inc->uid, o);
+	rules_send_incidents(r);
+}
+
+static void
+rules_sink_read_port(void *arg, int64_t device_id,
+    const struct herald_location *loc)
+{
+	struct rules *r = arg;
+
+	if (poll_read_port(r->h->poller, device_id, loc) == 0)
+		r->st.read_ports++;
+	else
+		r->st.read_ports_failed++;
+}
+
+static const struct inventory_index *
+rules_sink_inventory(void *arg)
+{
+	struct rules *r = arg;
+
+	return r->h->inventory != NULL ? inventory_current(r->h->inventory) :
+	    NULL;
+}
+
+static const struct engine_sink rules_sink = {
+	.alarm = rules_sink_alarm,
+	.incident = rules_sink_incident,
+	.read_port = rules_sink_read_port,
+	.inventory = rules_sink_inventory,
+};
+
+/* Events -------------------------------------------------------------- */
+
+static rtime_t
+rules_event_time(const struct herald_event *ev)
+{
+	return (rtime_t)ev->time.tv_sec * RTIME_SEC + ev->time.tv_usec;
+}
+
+static void
+rules_feed(struct rules *r, const struct herald_event *ev)
+{
+	rtime_t now = rules_event_time(ev);
+
+	engine_event(r->engine, ev, now);
+	rules_arm_tick(r, engine_tick(r->engine, now));
+}
+
+/*
+ * Before the open state is restored the engine must not see an event (it
+ * would open again what is open): hold events in memory, in order, with
+ * the fields the engine reads; the rest (varbinds, peer) stays in the
+ * events table. Beyond RULES_EARLY_MAX they are counted and dropped.
+ */
+static void
+rules_hold(struct rules *r, const struct herald_event *ev)
+{
+	struct rules_early *e;
+
+	if (r->nearly >= RULES_EARLY_MAX) {
+		r->st.early_dropped++;
+		return;
+	}
+	if (r->nearly == r->early_cap) {
+		r->early_cap = r->early_cap ? r->early_cap * 2 : 256;
+		r->early = xreallocarray(r->early, r->early_cap,
+		    sizeof(*r->early));
+	}
+	e = &r->early[r->nearly++];
+	e->ev = *ev;
+	e->kind = ev->kind ? xstrdup(ev->kind) : NULL;
+	e->cause = ev->cause ? xstrdup(ev->cause) : NULL;
+	e->ev.kind = e->kind;
+	e->ev.cause = e->cause;
+	e->ev.peer = e->ev.pdu = e->ev.trap_oid = NULL;
+	e->ev.profile = e->ev.rule = e->ev.varbinds = NULL;
+	r->st.early_events++;
+}
+
+static void
+rules_event_cb(const struct herald_event *ev, void *arg)
+{
+	struct rules *r = arg;
+
+	if (ev->action == EVENT_RAW || ev->kind == NULL)
+		return;
+	if (r->phase == RULES_LOADING)
+		rules_hold(r, ev);
+	else
+		rules_feed(r, ev);
+}
+
+static void
+rules_early_free(struct rules *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nearly; i++) {
+		free(r->early[i].kind);
+		free(r->early[i].cause);
+	}
+	free(r->early);
+	r->early = NULL;
+	r->nearly = r->early_cap = 0;
+}
+
+/* The open state is in (or given up on): feed what waited, in order. */
+static void
+rules_loaded(struct rules *r)
+{
+	size_t i;
+
+	r->phase = RULES_LOADED;
+	event_del(r->ev_load);
+	if (r->nearly > 0)
+		log_info("rules: %zu event(s) that came during the load fed",
+		    r->nearly);
+	for (i = 0; i < r->nearly; i++)
+		rules_feed(r, &r->early[i].ev);
+	rules_early_free(r);
+	/* A restored incident's hold-down may end before any event comes. */
+	rules_arm_tick(r, engine_tick(r->engine, rules_now()));
+}
+
+/* Loading ----------------------------------------------------------- */
+
+static void
+rules_restore(struct rules *r, const json_t *doc)
+{
+	const json_t *o;
+	struct incident inc;
+	struct alarm a;
+	const char *uid;
+	size_t i;
+
+	json_array_foreach(json_object_get(doc, "incidents"), i, o) {
+		if (rules_json_to_incident(o, r->policy.hold_down, &inc) != 0) {
+			log_warnx("rules: a malformed open incident skipped");
+			continue;
+		}
+		engine_restore_incident(r->engine, &inc);
+		free(inc.accounts);
+		r->st.restored_incidents++;
+	}
+	json_array_foreach(json_object_get(doc, "alarms"), i, o) {
+		if (rules_json_to_alarm(o, &a, &uid) != 0) {
+			log_warnx("rules: a malformed open alarm skipped");
+			continue;
+		}
+		engine_restore_alarm(r->engine, &a, uid);
+		r->st.restored_alarms++;
+	}
+	log_info("rules: %llu open incident(s) and %llu open alarm(s) "
+	    "restored", r->st.restored_incidents, r->st.restored_alarms);
+}
+
+static void
+rules_load_done_cb(struct store *st, PGresult *res, void *arg)
+{
+	struct rules *r = arg;
+	json_error_t err;
+	json_t *doc;
+
+	if (r->phase != RULES_LOADING)
+		return;		/* given up on already */
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+		log_warnx("rules: open incidents not loaded: %s (has "
+		    "\"heraldctl db migrate\" been run?)", store_errmsg(res));
+	} else if ((doc = json_loads(PQgetvalue(res, 0, 0), 0, &err)) == NULL) {
+		log_warnx("rules: open incidents not loaded: %s", err.text);
+	} else {
+		rules_restore(r, doc);
+		json_decref(doc);
+	}
+	rules_loaded(r);
+}
+
+/*
+ * A database that does not answer at start must not stop the decisions
+ * for ever: go on without the saved state. What is already open in
+ * PostgreSQL is not opened twice even so: the open-per-scope index folds
+ * the engine's new incident into the open row.
+ */
+static void
+rules_load_timeout_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct rules *r = arg;
+
+	log_warnx("rules: open incidents not loaded within %d s; deciding "
+	    "without them", RULES_LOAD_TIMEOUT);
+	rules_loaded(r);
+}
+
+static void
+rules_windows_done_cb(struct store *st, PGresult *res, void *arg)
+{
+	struct rules *r = arg;
+	struct maint_window *w;
+	json_error_t err;
+	json_t *doc;
+	size_t n;
+
+	r->windows_busy = 0;
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+		log_warnx("rules: maintenance windows not read: %s",
+		    store_errmsg(res));
+		return;
+	}
+	if ((doc = json_loads(PQgetvalue(res, 0, 0), 0, &err)) == NULL ||
+	    rules_json_to_windows(doc, &w, &n) != 0) {
+		log_warnx("rules: maintenance windows malformed");
+		json_decref(doc);
+		return;
+	}
+	engine_set_windows(r->engine, w, n);
+	if (n != r->st.windows)
+		log_info("rules: %zu maintenance window(s) in force or coming",
+		    n);
+	r->st.windows = n;
+	free(w);
+	json_decref(doc);
+}
+
+static void
+rules_read_windows(struct rules *r)
+{
+	if (r->windows_busy)
+		return;
+	if (store_query(r->h->decide, rules_windows_sql, 0, NULL,
+	    rules_windows_done_cb, r) == 0)
+		r->windows_busy = 1;
+}
+
+static void
+rules_windows_cb(evutil_socket_t fd, short what, void *arg)
+{
+	rules_read_windows(arg);
+}
+
+static void
+rules_notify_cb(struct store *st, const char *channel, const char *payload,
+    void *arg)
+{
+	rules_read_windows(arg);
+}
+
+/*
+ * NOTIFYs are lost while the connection is down: read again after it (a
+ * read still queued is sent again anyway, and does for this one).
+ */
+static void
+rules_state_cb(struct store *st, enum store_state s, void *arg)
+{
+	if (s == STORE_UP)
+		rules_read_windows(arg);
+}
+
+/* Stats and configuration --------------------------------------------- */
+
+static void
+rules_publish(struct rules *r, int final)
+{
+	struct engine_stats e;
+	struct stats_counter c[32];
+	size_t n = 0;
+
+	engine_get_stats(r->engine, &e);
+#define RULES_C(label, v)	c[n].name = (label), c[n++].value = (v)
+	RULES_C("events", e.events);
+	RULES_C("alarms_open", e.alarms_open);
+	RULES_C("alarms_raised", e.alarms_raised);
+	RULES_C("alarms_cleared", e.alarms_cleared);
+	RULES_C("repeats", e.repeats);
+	RULES_C("early_clears", e.early_clears);
+	RULES_C("flapping", e.flapping);
+	RULES_C("incidents_open", e.incidents_open);
+	RULES_C("incidents_opened", e.incidents_opened);
+	RULES_C("confirmed", e.confirmed);
+	RULES_C("resolved", e.resolved);
+	RULES_C("transient", e.transient);
+	RULES_C("merged", e.merged);
+	RULES_C("alarms_written", r->st.alarms_written);
+	RULES_C("alarms_skipped", r->st.alarms_skipped);
+	RULES_C("alarm_batches", r->st.alarm_batches);
+	RULES_C("incidents_written", r->st.incidents_written);
+	RULES_C("refused", r->st.refused);
+	RULES_C("write_errors", r->st.write_errors);
+	RULES_C("read_ports", r->st.read_ports);
+	RULES_C("windows", r->st.windows);
+#undef RULES_C
+	stats_publish(r->h, "rules", c, n, final);
+}
+
+static void
+rules_stats_cb(evutil_socket_t fd, short what, void *arg)
+{
+	rules_publish(arg, 0);
+}
+
+static cfg_t *
+rules_section(cfg_t *root)
+{
+	return cfg_getsec(root, "rules");
+}
+
+/*
+ * The policy file: the configured one, or the shipped default. A missing
+ * default is no error (the built-in values are the shipped file's); a
+ * missing or broken configured file is.
+ */
+static int
+rules_policy_read(cfg_t *root, struct policy *p)
+{
+	const char *path = cfg_getstr(rules_section(root), "policy");
+	struct stat sb;
+
+	policy_defaults(p);
+	if (strcmp(path, RULES_POLICY_DEFAULT) == 0 && stat(path, &sb) != 0)
+		return 0;
+	return policy_load(p, path);
+}
+
+static void
+rules_check(cfg_t *root)
+{
+	struct policy p;
+	cfg_t *sec = rules_section(root);
+
+	if (cfg_getint(sec, "stats_interval") <= 0)
+		conf_error(sec, "rules: stats_interval must be positive");
+	if (rules_policy_read(root, &p) != 0)
+		conf_error(sec, "rules: policy %s has errors",
+		    cfg_getstr(sec, "policy"));
+}
+
+static void
+rules_arm_stats(struct rules *r)
+{
+	struct timeval tv = { r->stats_interval, 0 };
+
+	event_del(r->ev_stats);
+	event_add(r->ev_stats, &tv);
+}
+
+static int
+rules_start(struct herald *h)
+{
+	struct rules *r = xcalloc(1, sizeof(*r));
+	struct timeval windows = { RULES_WINDOWS_SEC, 0 };
+	struct timeval load = { RULES_LOAD_TIMEOUT, 0 };
+
+	r->h = h;
+	if (rules_policy_read(h->conf->cfg, &r->policy) != 0) {
+		free(r);
+		return -1;
+	}
+	r->stats_interval = (int)cfg_getint(rules_section(h->conf->cfg),
+	    "stats_interval");
+	r->engine = engine_new(&r->policy, &rules_sink, r);
+	r->batch = json_array();
+	r->pending = json_object();
+	r->inflight = json_object();
+	TAILQ_INIT(&r->writes);
+	r->ev_tick = evtimer_new(h->base, rules_tick_cb, r);
+	r->ev_flush = evtimer_new(h->base, rules_flush_cb, r);
+	r->ev_load = evtimer_new(h->base, rules_load_timeout_cb, r);
+	r->ev_windows = event_new(h->base, -1, EV_PERSIST, rules_windows_cb, r);
+	r->ev_stats = event_new(h->base, -1, EV_PERSIST, rules_stats_cb, r);
+	event_add(r->ev_windows, &windows);
+	rules_arm_stats(r);
+	h->rules = r;
+
+	/* Queued now, sent as soon as the decisions connection is up. */
+	r->phase = RULES_LOADING;
+	if (store_query(h->decide, rules_load_sql, 0, NULL, rules_load_done_cb,
+	    r) != 0)
+		rules_loaded(r);
+	else
+		event_add(r->ev_load, &load);
+	rules_read_windows(r);
+	store_listen(h->decide, "maintenance_changed", rules_notify_cb, r);
+	store_watch(h->decide, rules_state_cb, r);
+	events_subscribe(h, rules_event_cb, r);
+	return 0;
+}
+
+/* A broken policy was refused by rules_check: the reload never gets here. */
+static void
+rules_reload(struct herald *h, struct herald_conf *old)
+{
+	struct rules *r = h->rules;
+	struct policy p;
+	int interval;
+
+	if (r == NULL)
+		return;
+	if (rules_policy_read(h->conf->cfg, &p) != 0) {
+		log_warnx("rules: policy has errors, keeping the old one");
+		return;
+	}
+	r->policy = p;
+	engine_set_policy(r->engine, &r->policy);
+	interval = (int)cfg_getint(rules_section(h->conf->cfg),
+	    "stats_interval");
+	if (interval != r->stats_interval) {
+		r->stats_interval = interval;
+		rules_arm_stats(r);
+	}
+}
+
+static void
+rules_stop(struct herald *h)
+{
+	struct rules *r = h->rules;
+	struct rules_write *w;
+
+	if (r == NULL)
+		return;
+	/*
+	 * The loop has ended, so nothing more reaches the database: alarms
+	 * still in the batch are lost with this process. That is no more
+	 * than a SIGKILL loses; the poller's first full read after the
+	 * restart reconciles what herald holds with what the devices say.
+	 */
+	rules_publish(r, 1);
+	engine_free(r->engine);
+	event_free(r->ev_tick);
+	event_free(r->ev_flush);
+	event_free(r->ev_load);
+	event_free(r->ev_windows);
+	event_free(r->ev_stats);
+	json_decref(r->batch);
+	json_decref(r->pending);
+	json_decref(r->inflight);
+	while ((w = TAILQ_FIRST(&r->writes)) != NULL) {
+		TAILQ_REMOVE(&r->writes, w, entry);
+		free(w->uid);
+		free(w);
+	}
+	rules_early_free(r);
+	free(r);
+	h->rules = NULL;
+}
+
+const struct herald_module rules_module = {
+	.name = "rules",
+	.opts = rules_opts,
+	.check = rules_check,
+	.start = rules_start,
+	.reload = rules_reload,
+	.stop = rules_stop,
+};
