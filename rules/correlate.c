@@ -836,7 +836,8 @@ engine_infer(struct engine *en, struct ealarm *e, const struct place *pl,
 	struct place port, op;
 	size_t down = 0, down_sp = 0;
 	struct eincident *in;
-	const struct place *at = NULL;
+	struct place at;
+	rtime_t own;
 
 	if (p == NULL)
 		return NULL;
@@ -850,28 +851,24 @@ engine_infer(struct engine *en, struct ealarm *e, const struct place *pl,
 			down_sp++;
 	}
 	if (engine_enough(en, down, engine_leaves(en, &port)))
-		at = &port;
+		at = port;
 	else if (pl->splitter[0] != '\0') {
-		struct place sp;
-
-		place_at(pl, INVENTORY_SPLITTER, &sp);
-		if (engine_enough(en, down_sp, engine_leaves(en, &sp))) {
-			static struct place keep;
-
-			keep = sp;
-			at = &keep;
-		}
-	}
-	if (at == NULL)
+		place_at(pl, INVENTORY_SPLITTER, &at);
+		if (!engine_enough(en, down_sp, engine_leaves(en, &at)))
+			return NULL;
+	} else
 		return NULL;
-	in = inc_new(en, at, CAUSE_UNKNOWN, 0, now);
+	in = inc_new(en, &at, CAUSE_UNKNOWN, 0, now);
+	own = in->i.hold_until;
 	inc_absorb(en, in, now);
 	in->i.cause = inc_infer_cause(en, in);
-	in->i.hold_until = now + (rtime_t)en->p.hold_down[in->i.cause] *
-	    RTIME_SEC;
+	/* Its own cause's hold-down, unless a part seen earlier ends sooner. */
+	if (in->i.hold_until == own)
+		in->i.hold_until = now +
+		    (rtime_t)en->p.hold_down[in->i.cause] * RTIME_SEC;
 	inc_count_onus(in);
 	inc_emit(en, in);
-	engine_rollup(en, at, now);
+	engine_rollup(en, &at, now);
 	return in;
 }
 

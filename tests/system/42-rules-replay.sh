@@ -62,4 +62,4 @@ done
 "$HERALDCTL" -c /nonexistent -d "$db" replay "$TEST_TMP/power-cut.events" \
 	>"$TEST_TMP/verbose.out" 2>&1
 like "changes are printed with their time" "$(cat "$TEST_TMP/verbose.out")" \
-	"\\+118\\.4s +1:p0/1/2 +confirmed +power_cut +accounts=90 +Area power cut: olt-1 0/1/2, 90 accounts"
+	"\\+96\\.7s +1:p0/1/2 +confirmed +power_cut +accounts=90 +Area power cut: olt-1 0/1/2, 90 accounts"
