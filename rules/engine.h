@@ -97,7 +97,7 @@ struct incident {
 	enum incident_cause	 cause;
 	int			 planned;	/* in a maintenance window */
 	char			 root[KIND_KEY_MAX];	/* root alarm, or "" */
-	char			 title[160];
+	char			 title[256];
 	rtime_t			 opened_at, confirmed_at, resolved_at;
 	rtime_t			 hold_until;	/* suspected: confirm then */
 	int64_t			*accounts;	/* subscribers.id, sorted */

@@ -18,6 +18,7 @@ struct policy {
 	int	 rollup_min;		/* child scopes in incidents ... */
 	double	 rollup_share;		/* ... and their share, to roll up */
 	double	 resolve_share;		/* share of ONUs back to resolve */
+	int	 straggler_grace;	/* seconds before a straggler is a fault */
 	int	 dying_gasp_persist;	/* seconds: a lone dying gasp is a fault */
 	/* Alarms */
 	int	 early_clear_window;	/* seconds a clear waits for its raise */

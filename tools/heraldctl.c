@@ -22,6 +22,7 @@ extern const struct ctl_command ctl_inventory_errors;
 extern const struct ctl_command ctl_snmp_get;
 extern const struct ctl_command ctl_snmp_walk;
 extern const struct ctl_command ctl_profile_test_cmd;
+extern const struct ctl_command ctl_replay_cmd;
 
 static const struct ctl_command *const ctl_commands[] = {
 	&ctl_db_migrate,
@@ -32,6 +33,7 @@ static const struct ctl_command *const ctl_commands[] = {
 	&ctl_snmp_get,
 	&ctl_snmp_walk,
 	&ctl_profile_test_cmd,
+	&ctl_replay_cmd,
 	NULL
 };
 
