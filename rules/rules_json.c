@@ -305,11 +305,15 @@ rules_json_to_windows(const json_t *arr, struct maint_window **out, size_t *n)
 		w[i].scope.port = (int)rules_json_int(o, "port", -1);
 		rules_copy(w[i].splitter, sizeof(w[i].splitter),
 		    rules_json_string(o, "splitter"));
-		/* The narrowest place the window names. */
-		if (w[i].splitter[0] != '\0') {
+		/*
+		 * The narrowest place the window names. scope.splitter stays
+		 * NULL: the engine copies the array, and a pointer into this
+		 * one would dangle once the caller frees it; w->splitter is
+		 * what the engine reads.
+		 */
+		if (w[i].splitter[0] != '\0')
 			w[i].scope.kind = INVENTORY_SPLITTER;
-			w[i].scope.splitter = w[i].splitter;
-		} else if (w[i].scope.port >= 0)
+		else if (w[i].scope.port >= 0)
 			w[i].scope.kind = INVENTORY_PORT;
 		else if (w[i].scope.slot >= 0)
 			w[i].scope.kind = INVENTORY_BOARD;

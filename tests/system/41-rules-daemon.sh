@@ -9,7 +9,7 @@
 . "$top_srcdir/tests/lib/traps.sh"
 need_db
 command -v snmptrap >/dev/null || skip_all "snmptrap (Debian snmp) is not installed"
-plan 18
+plan 20
 
 db=$(new_db)
 "$HERALDCTL" db migrate -d "$db" >/dev/null || { fail "migrate"; exit 1; }
@@ -98,7 +98,14 @@ is "the incident is there once, resolved" "$(inc "count(*) OVER (), state")" "1|
 # A maintenance window reaches the engine at once (NOTIFY).
 q "$db" "INSERT INTO maintenance_windows (device_id, frame, slot, port, starts_at, ends_at, reason) VALUES (1, 0, 1, 3, now(), now() + interval '1 hour', 'splice')" >/dev/null
 ok "a new maintenance window is read on NOTIFY" wait_log "$LOG" "rules: 1 maintenance window" 10
+pon $HW_PON_LOS
+planned() { [ "$(q "$db" "SELECT count(*), bool_and(planned) FROM incidents WHERE scope = 'port' AND state = 'suspected'")" = "1|t" ]; }
+ok "an outage inside the window is a new incident, planned" wait_for 10 planned
 ok "the counters are published" wait_for 5 bash -c \
 	"[ -n \"\$(psql -X -At -d '$db' -c \"SELECT value FROM collector_stats WHERE collector = 'rules' AND name = 'incidents_written'\")\" ]"
+# A broken policy refuses the whole reload; the old one stays.
+echo "hold_down = soon" >"$TEST_TMP/policy.conf"
+kill -HUP "$HERALDD_PID"
+ok "a broken policy.conf refuses the reload" wait_log "$LOG" "has errors, not reloading" 10
 stop_heraldd
 is "heraldd stops cleanly" "$STOP_RC" 0
