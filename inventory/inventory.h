@@ -3,6 +3,9 @@
  * splitter -> ONU -> accounts and DSLAM -> board -> port -> accounts, and
  * the heraldd module that keeps it current.
  *
+ * Part of the inventory library (inventory/, see doc/inventory.md) that
+ * heraldd, heraldctl and the benches link; the module is inventory_module.c.
+ *
  * The accounts of the index are sorted by place, so every scope (a device,
  * a board, a port, a splitter, an ONU, a DSL line) owns one contiguous run
  * of them: "accounts under this scope" is a slice, found in time that does
