@@ -198,6 +198,14 @@ engine_place_of(struct engine *en, struct ealarm *e, struct place *pl)
 	case LEVEL_LINE:
 		pl->kind = INVENTORY_LINE;
 		pl->onu = -1;
+		/* A linkDown names the line by ifIndex only. */
+		if (pl->port < 0 && l->line >= 0 &&
+		    (x = engine_inventory(en)) != NULL &&
+		    inventory_by_ifindex(x, pl->device_id, l->line, &s) == 0) {
+			pl->frame = s.frame;
+			pl->slot = s.slot;
+			pl->port = s.port;
+		}
 		return;
 	case LEVEL_ONU:
 		pl->kind = INVENTORY_ONU;
