@@ -29,6 +29,7 @@
 #include "conf.h"
 #include "devindex.h"
 #include "herald.h"
+#include "kind.h"
 #include "log.h"
 #include "module.h"
 #include "poll.h"
@@ -194,8 +195,8 @@ poll_reach_cb(struct snmpsess *s, enum snmpsess_status status,
 		if (d->unreachable) {
 			d->unreachable = 0;
 			log_info("poll: %s answers again", d->name);
-			poll_correct(d, "device.unreachable", EVENT_CLEAR, &loc,
-			    "poll: answers");
+			poll_correct(d, kind_name(KIND_DEVICE_UNREACHABLE),
+			    EVENT_CLEAR, &loc, "poll: answers");
 		}
 		d->failures = 0;
 		return;
@@ -207,8 +208,8 @@ poll_reach_cb(struct snmpsess *s, enum snmpsess_status status,
 		d->unreachable = 1;
 		log_warnx("poll: %s is unreachable (%d reads failed: %s)",
 		    d->name, d->failures, snmpsess_status_str(status));
-		poll_correct(d, "device.unreachable", EVENT_RAISE, &loc,
-		    snmpsess_status_str(status));
+		poll_correct(d, kind_name(KIND_DEVICE_UNREACHABLE),
+		    EVENT_RAISE, &loc, snmpsess_status_str(status));
 	}
 }
 
@@ -302,7 +303,10 @@ poll_confirm(struct pdev *d, long long ifindex)
 static int
 poll_is_port_kind(const char *kind)
 {
-	return strcmp(kind, "pon.los") == 0 || strncmp(kind, "onu.", 4) == 0;
+	enum alarm_kind k;
+
+	return kind_parse(kind, &k) == 0 &&
+	    (k == KIND_PON_LOS || kind_is_onu(k));
 }
 
 /* Queue a targeted read of the PON port at loc; -1 if it cannot be made. */

@@ -18,6 +18,7 @@
 #include <sys/time.h>
 
 #include "herald.h"
+#include "kind.h"
 #include "log.h"
 #include "poll.h"
 #include "profile.h"
@@ -76,9 +77,12 @@ struct poll_walk {
 	size_t		 baselen;
 };
 
-static const char *const poll_onu_kinds[] = {
-	"onu.los", "onu.dying_gasp", "onu.offline", NULL
+/* The kinds that say an ONU stopped working (rules/kind.h). */
+static const enum alarm_kind poll_onu_kinds[] = {
+	KIND_ONU_LOS, KIND_ONU_DYING_GASP, KIND_ONU_OFFLINE
 };
+#define POLL_ONU_NKINDS \
+	(sizeof(poll_onu_kinds) / sizeof(poll_onu_kinds[0]))
 
 /*
  * Held alarms: what herald believes about each alarm of this device, and
@@ -442,13 +446,15 @@ poll_onu_reconcile(struct pdev *d, long long ifindex, long long onu,
 
 	if (state == NULL || poll_location(d, ifindex, onu, &loc) != 0)
 		return;
-	for (i = 0; poll_onu_kinds[i] != NULL; i++)
-		if (poll_held_recent(d, poll_onu_kinds[i], &loc, since))
+	for (i = 0; i < POLL_ONU_NKINDS; i++)
+		if (poll_held_recent(d, kind_name(poll_onu_kinds[i]), &loc,
+		    since))
 			return;		/* news since the read began */
 	if (poll_in(*state, pp->up_values, pp->n_up)) {
-		for (i = 0; poll_onu_kinds[i] != NULL; i++)
-			if (poll_held_has(d, poll_onu_kinds[i], &loc))
-				poll_correct(d, poll_onu_kinds[i], EVENT_CLEAR,
+		for (i = 0; i < POLL_ONU_NKINDS; i++)
+			if (poll_held_has(d, kind_name(poll_onu_kinds[i]), &loc))
+				poll_correct(d, kind_name(poll_onu_kinds[i]),
+				    EVENT_CLEAR,
 				    &loc, "poll: online");
 		return;
 	}
@@ -465,17 +471,18 @@ poll_onu_reconcile(struct pdev *d, long long ifindex, long long onu,
 		quiet = "disabled by the operator";
 	if (quiet != NULL) {
 		snprintf(code, sizeof(code), "poll: %s", quiet);
-		for (i = 0; poll_onu_kinds[i] != NULL; i++)
-			if (poll_held_has(d, poll_onu_kinds[i], &loc))
-				poll_correct(d, poll_onu_kinds[i], EVENT_CLEAR,
+		for (i = 0; i < POLL_ONU_NKINDS; i++)
+			if (poll_held_has(d, kind_name(poll_onu_kinds[i]), &loc))
+				poll_correct(d, kind_name(poll_onu_kinds[i]),
+				    EVENT_CLEAR,
 				    &loc, code);
 		return;
 	}
-	kind = e && e->kind ? e->kind : "onu.offline";
+	kind = e && e->kind ? e->kind : kind_name(KIND_ONU_OFFLINE);
 	snprintf(code, sizeof(code), "code %ld", cause ? *cause : -1L);
 	why = e && e->cause ? e->cause : code;
-	for (i = 0; poll_onu_kinds[i] != NULL; i++)
-		if (poll_held_has(d, poll_onu_kinds[i], &loc))
+	for (i = 0; i < POLL_ONU_NKINDS; i++)
+		if (poll_held_has(d, kind_name(poll_onu_kinds[i]), &loc))
 			return;		/* already known to be down */
 	poll_correct(d, kind, EVENT_RAISE, &loc, why);
 }
@@ -485,16 +492,17 @@ static void
 poll_port_reconcile(struct pdev *d, long long ifindex, long oper,
     int has_onus, const struct timeval *since)
 {
+	const char *los = kind_name(KIND_PON_LOS);
 	struct herald_location loc;
 
 	if (poll_location(d, ifindex, -1, &loc) != 0)
 		return;		/* not a PON port of this profile */
-	if (poll_held_recent(d, "pon.los", &loc, since))
+	if (poll_held_recent(d, los, &loc, since))
 		return;
-	if (oper == 1 && poll_held_has(d, "pon.los", &loc))
-		poll_correct(d, "pon.los", EVENT_CLEAR, &loc, "poll: port up");
-	else if (oper == 2 && has_onus && !poll_held_has(d, "pon.los", &loc))
-		poll_correct(d, "pon.los", EVENT_RAISE, &loc,
+	if (oper == 1 && poll_held_has(d, los, &loc))
+		poll_correct(d, los, EVENT_CLEAR, &loc, "poll: port up");
+	else if (oper == 2 && has_onus && !poll_held_has(d, los, &loc))
+		poll_correct(d, los, EVENT_RAISE, &loc,
 		    "poll: port down");
 }
 
@@ -511,6 +519,7 @@ static void
 poll_line_reconcile(struct pdev *d, long long ifindex, const long *type,
     const long *admin, const long *oper, const struct timeval *since)
 {
+	const char *down = kind_name(KIND_DSL_LINE_DOWN);
 	struct herald_location loc;
 
 	if (type == NULL || oper == NULL || !poll_is_dsl(*type))
@@ -520,14 +529,14 @@ poll_line_reconcile(struct pdev *d, long long ifindex, const long *type,
 		loc.if_index = ifindex;
 	}
 	loc.line = ifindex;
-	if (poll_held_recent(d, "dsl.line_down", &loc, since))
+	if (poll_held_recent(d, down, &loc, since))
 		return;
-	if (*oper == 1 && poll_held_has(d, "dsl.line_down", &loc))
-		poll_correct(d, "dsl.line_down", EVENT_CLEAR, &loc,
+	if (*oper == 1 && poll_held_has(d, down, &loc))
+		poll_correct(d, down, EVENT_CLEAR, &loc,
 		    "poll: line up");
 	else if (*oper == 2 && admin != NULL && *admin == 1 &&
-	    !poll_held_has(d, "dsl.line_down", &loc))
-		poll_correct(d, "dsl.line_down", EVENT_RAISE, &loc,
+	    !poll_held_has(d, down, &loc))
+		poll_correct(d, down, EVENT_RAISE, &loc,
 		    "poll: line down");
 }
 

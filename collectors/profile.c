@@ -18,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "kind.h"
 #include "log.h"
 #include "profile.h"
 #include "snmplib.h"
@@ -76,12 +77,6 @@ struct profile {
 struct profile_set {
 	size_t			 n;
 	struct profile		**p;
-};
-
-static const char *const profile_kinds[] = {
-	"device.unreachable", "device.power", "board.fault", "pon.los",
-	"onu.los", "onu.dying_gasp", "onu.offline", "port.down",
-	"dsl.line_down", NULL
 };
 
 static cfg_opt_t decoder_opts[] = {
@@ -214,23 +209,23 @@ profile_error(cfg_t *cfg, const char *fmt, ...)
 int
 profile_kind_valid(const char *k)
 {
-	size_t i;
+	enum alarm_kind kind;
 
-	for (i = 0; profile_kinds[i] != NULL; i++)
-		if (strcmp(k, profile_kinds[i]) == 0)
-			return 1;
-	return 0;
+	return kind_parse(k, &kind) == 0;
 }
 
+/* "device.unreachable, device.power, ...": the kinds for an error. */
 static const char *
-profile_kind_intern(const char *k)
+profile_kind_list(char *buf, size_t len)
 {
-	size_t i;
+	size_t used = 0;
+	int k;
 
-	for (i = 0; profile_kinds[i] != NULL; i++)
-		if (strcmp(k, profile_kinds[i]) == 0)
-			return profile_kinds[i];
-	return NULL;
+	buf[0] = '\0';
+	for (k = 0; k < KIND_N && used < len; k++)
+		used += (size_t)snprintf(buf + used, len - used, "%s%s",
+		    k ? ", " : "", kind_name((enum alarm_kind)k));
+	return buf;
 }
 
 /* Numeric OIDs only (profiles do not depend on MIB files being present). */
@@ -348,14 +343,14 @@ profile_load_map(struct profile_map *m, cfg_t *sec)
 			continue;
 		/* "none": the operator's doing (deactivated, rebooted) */
 		if (strcmp(text, "none") != 0 &&
-		    profile_kind_intern(text) == NULL) {
+		    kind_intern(text) == NULL) {
 			profile_error(sec, "map \"%s\": unknown alarm kind \"%s\"",
 			    m->name, text);
 			continue;
 		}
 		e = profile_map_slot(m, code);
 		e->no_alarm = strcmp(text, "none") == 0;
-		e->kind = (char *)profile_kind_intern(text);
+		e->kind = (char *)kind_intern(text);
 	}
 }
 
@@ -473,14 +468,14 @@ profile_load_trap(struct profile *p, cfg_t *sec, struct rule *proto)
 	const char *kind = cfg_getstr(sec, "kind");
 	const char *dec = cfg_getstr(sec, "decoder");
 	const char *map = cfg_getstr(sec, "cause_map");
+	char kinds[256];
 
 	memset(proto, 0, sizeof(*proto));
 	proto->name = xstrdup(cfg_title(sec));
-	if (kind == NULL || (proto->kind = profile_kind_intern(kind)) == NULL)
+	if (kind == NULL || (proto->kind = kind_intern(kind)) == NULL)
 		profile_error(sec, "trap \"%s\": kind \"%s\" is not one of "
-		    "device.power, board.fault, pon.los, onu.los, "
-		    "onu.dying_gasp, onu.offline, port.down, dsl.line_down, "
-		    "device.unreachable", proto->name, kind ? kind : "");
+		    "%s", proto->name, kind ? kind : "",
+		    profile_kind_list(kinds, sizeof(kinds)));
 	if (cfg_getstr(sec, "cause") != NULL)
 		proto->cause = xstrdup(cfg_getstr(sec, "cause"));
 	if (cfg_getstr(sec, "clear_cause") != NULL)

@@ -56,10 +56,22 @@ struct engine {
 	struct maint_window	*windows;
 	size_t			 nwindows;
 	rtime_t			 dirty_due;	/* flush evidence changes then */
+	rtime_t			 due;		/* earliest deadline, 0 = none */
 	struct engine_stats	 st;
 };
 
 static void	engine_raise(struct engine *, struct ealarm *, rtime_t);
+
+/*
+ * Remember a deadline, so that engine_tick() can return at once until the
+ * earliest one comes (it is called after every event in a storm).
+ */
+static void
+engine_due(struct engine *en, rtime_t t)
+{
+	if (t != 0 && (en->due == 0 || t < en->due))
+		en->due = t;
+}
 
 static const char *const state_names[] = {
 	[INCIDENT_SUSPECTED] = "suspected",
@@ -186,6 +198,14 @@ engine_place_of(struct engine *en, struct ealarm *e, struct place *pl)
 	case LEVEL_LINE:
 		pl->kind = INVENTORY_LINE;
 		pl->onu = -1;
+		/* A linkDown names the line by ifIndex only. */
+		if (pl->port < 0 && l->line >= 0 &&
+		    (x = engine_inventory(en)) != NULL &&
+		    inventory_by_ifindex(x, pl->device_id, l->line, &s) == 0) {
+			pl->frame = s.frame;
+			pl->slot = s.slot;
+			pl->port = s.port;
+		}
 		return;
 	case LEVEL_ONU:
 		pl->kind = INVENTORY_ONU;
@@ -404,8 +424,10 @@ inc_emit(struct engine *en, struct eincident *in)
 static void
 inc_touch(struct engine *en, struct eincident *in, rtime_t now)
 {
-	if (!in->dirty && en->dirty_due == 0)
+	if (!in->dirty && en->dirty_due == 0) {
 		en->dirty_due = now + RTIME_SEC / 2;
+		engine_due(en, en->dirty_due);
+	}
 	in->dirty = 1;
 }
 
@@ -455,6 +477,7 @@ inc_new(struct engine *en, const struct place *pl, enum incident_cause cause,
 	in->i.cause = cause;
 	in->i.opened_at = now;
 	in->i.hold_until = now + (rtime_t)en->p.hold_down[cause] * RTIME_SEC;
+	engine_due(en, in->i.hold_until);
 	in->i.planned = engine_planned(en, pl, now);
 	in->i.priv = in;
 	TAILQ_INIT(&in->evidence);
@@ -543,6 +566,7 @@ static void
 engine_wait(struct engine *en, struct ealarm *e, rtime_t *field, rtime_t at)
 {
 	*field = at;
+	engine_due(en, at);
 	alarm_set_timed(en->alarms, e, e->dg_until != 0 ||
 	    e->regrace_until != 0 || e->clear_pending != 0);
 }
@@ -691,8 +715,10 @@ inc_merge(struct engine *en, struct eincident *into, struct eincident *from,
 			into->i.state = INCIDENT_CONFIRMED;
 			into->i.confirmed_at = now;
 			en->st.confirmed++;
-		} else if (from->i.hold_until < into->i.hold_until)
+		} else if (from->i.hold_until < into->i.hold_until) {
 			into->i.hold_until = from->i.hold_until;
+			engine_due(en, into->i.hold_until);
+		}
 	}
 	from->i.state = INCIDENT_MERGED;
 	from->i.resolved_at = now;
@@ -866,6 +892,7 @@ engine_infer(struct engine *en, struct ealarm *e, const struct place *pl,
 	if (in->i.hold_until == own)
 		in->i.hold_until = now +
 		    (rtime_t)en->p.hold_down[in->i.cause] * RTIME_SEC;
+	engine_due(en, in->i.hold_until);
 	inc_count_onus(in);
 	inc_emit(en, in);
 	engine_rollup(en, &at, now);
@@ -1094,6 +1121,8 @@ engine_event(struct engine *en, const struct herald_event *ev, rtime_t now)
 		alarm_emit(en, e);
 		break;
 	case ALARM_HELD:
+		engine_due(en, e->clear_pending +
+		    (rtime_t)en->p.flap_quiet * RTIME_SEC);
 		alarm_emit(en, e);
 		break;
 	case ALARM_EARLY:
@@ -1132,6 +1161,8 @@ engine_tick(struct engine *en, rtime_t now)
 	struct place pl;
 	rtime_t next;
 
+	if (en->due == 0 || now < en->due)
+		return en->due;
 	next = alarm_tick(en->alarms, &en->p, now, engine_flap_cleared, en);
 	/* Lone dying gasps that lasted, stragglers still down. */
 	for (e = alarm_timed_first(en->alarms); e != NULL; e = ne) {
@@ -1175,7 +1206,8 @@ engine_tick(struct engine *en, rtime_t now)
 				inc_emit(en, in);
 			}
 	}
-	return next_of(next, en->dirty_due);
+	en->due = next_of(next, en->dirty_due);
+	return en->due;
 }
 
 const struct alarm *
@@ -1220,6 +1252,8 @@ engine_restore_incident(struct engine *en, const struct incident *tmpl)
 	tsearch(&in->i, &en->by_scope, scope_cmp);
 	en->st.incidents_open++;
 	snprintf(in->i.root, sizeof(in->i.root), "%s", tmpl->root);
+	if (in->i.state == INCIDENT_SUSPECTED)
+		engine_due(en, in->i.hold_until);
 }
 
 void

@@ -46,11 +46,13 @@ def inventory(out):
         f.write("dslam-1,dslam,acme,D5000,127.0.1.3\n")
     with open(os.path.join(out, "subscribers.csv"), "w") as f:
         f.write("account,name,phones,address,region,device,frame,slot,port,"
-                "onu_id,splitter\n")
+                "onu_id,splitter,if_index\n")
         for i, (dev, fr, sl, po, onu, sp) in enumerate(fleet()):
-            f.write("A%05d,User %d,1380013%04d,Road %d,Nanshan,%s,%d,%d,%d,%s,%s\n"
+            # DSL ports carry their ifIndex: 1000 + port.
+            f.write("A%05d,User %d,1380013%04d,Road %d,Nanshan,%s,%d,%d,%d,%s,%s,%s\n"
                     % (i, i, i, i, dev, fr, sl, po,
-                       "" if onu is None else onu, sp or ""))
+                       "" if onu is None else onu, sp or "",
+                       "" if onu is not None else 1000 + po))
 
 def ev(t, dev, kind, action, **loc):
     e = {"t": round(t, 3), "device": dev, "kind": kind, "action": action}
@@ -172,6 +174,11 @@ def dslam_port():
     return [ev(0, "dslam-1", "port.down", "raise", frame=0, slot=1, port=7),
             ev(300, "dslam-1", "port.down", "clear", frame=0, slot=1, port=7)]
 
+def dsl_line():
+    """A linkDown names DSL line 1012 by ifIndex: port 0/1/12's account."""
+    return [ev(0, "dslam-1", "dsl.line_down", "raise", line=1012),
+            ev(400, "dslam-1", "dsl.line_down", "clear", line=1012)]
+
 def splitter_cut():
     """The 32 ONUs of one splitter lose light, nothing else on the port."""
     evs = [onu(i * 0.2, "onu.los", "raise", 1, i) for i in range(32, 64)]
@@ -226,6 +233,7 @@ SCENARIOS = {
     "clear-before-raise": (clear_first, ["1:o0/1/1/9 onu_los resolved 1"]),
     "maintenance-window": (maintenance, ["1:p0/1/1 fibre_cut resolved 128 planned"]),
     "dslam-port": (dslam_port, ["3:p0/1/7 port_down resolved 1"]),
+    "dsl-line-by-ifindex": (dsl_line, ["3:l0/1/12 line_down resolved 1"]),
     "splitter-cut": (splitter_cut, ["1:s0/1/1/SP-1-1-1 fibre_cut resolved 32"]),
     "lone-los": (lone_los, ["1:o0/1/3/77 onu_los resolved 1"]),
     "lone-dying-gasp": (lone_dying_gasp, []),

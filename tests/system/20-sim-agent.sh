@@ -6,7 +6,7 @@
 . "${top_srcdir:-.}/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 command -v snmpget >/dev/null || skip_all "net-snmp tools (snmp) not installed"
-plan 22
+plan 23
 
 FLEET="--olts 4 --pons 2 --onus 8 --dslams 1 --dsl-slots 1 --dsl-ports 4"
 start_sim $FLEET
@@ -73,6 +73,9 @@ sn=$(get "$(sim_addr 1)" 1.3.6.1.4.1.2011.6.128.1.1.2.43.1.3.4194312448.3 | tr -
 is "subscribers.csv: the ONU at olt1 0/1/1:3 has the account and serial the OLT reports" \
     "$(awk -F, '$6=="olt1" && $7==0 && $8==1 && $9==1 && $10==3 {print $1, $11}' "$TEST_TMP/inv/subscribers.csv")" \
     "$acct HWTC${sn:8:8}"
+is "subscribers.csv: each DSL line carries the ifIndex the DSLAM's agent uses" \
+    "$(awk -F, 'NR>1 && $6=="dslam1" {print $13}' "$TEST_TMP/inv/subscribers.csv" | sort -n | tr '\n' ' ')" \
+    "$(snmpbulkwalk $SIM_V3 -On -Oq "$(sim_addr 5)" 1.3.6.1.2.1.2.2.1.8 | sed 's/ .*//; s/.*\.//' | sort -n | tr '\n' ' ')"
 is "one subscriber per ONU and per DSL line" \
     "$(($(wc -l <"$TEST_TMP/inv/subscribers.csv") - 1))" "$((4 * 2 * 8 + 4))"
 

@@ -331,6 +331,71 @@ test_serials(void **state)
 	PQclear(res);
 }
 
+/*
+ * Every port with an ifIndex and accounts: inventory_by_ifindex() gives
+ * its DSL line (or the port when no line hangs off it) with the accounts
+ * SQL counts. 33-inventory-index.sh imports DSL lines with if_index and
+ * gives one PON port an ifIndex by hand, for the port case.
+ */
+static void
+test_ifindex(void **state)
+{
+	struct ctx *c = *state;
+	struct inventory_scope s, f;
+	PGresult *res;
+	int r, lines = 0, ports = 0;
+
+	NEED_DB(c);
+	res = sql(c->conn, "SELECT b.device_id, p.if_index, p.id,"
+	    " coalesce(l.id, 0), b.frame, b.slot, p.port, (SELECT count(*)"
+	    " FROM subscriber_locations sl WHERE sl.port_id = p.id)"
+	    " FROM ports p JOIN boards b ON b.id = p.board_id"
+	    " LEFT JOIN dsl_lines l ON l.port_id = p.id"
+	    " WHERE p.if_index IS NOT NULL AND EXISTS (SELECT 1 FROM"
+	    " subscriber_locations sl WHERE sl.port_id = p.id)");
+	for (r = 0; r < PQntuples(res); r++) {
+		int64_t line = strtoll(PQgetvalue(res, r, 3), NULL, 10);
+
+		assert_int_equal(inventory_by_ifindex(c->x,
+		    strtoll(PQgetvalue(res, r, 0), NULL, 10),
+		    strtoll(PQgetvalue(res, r, 1), NULL, 10), &s), 0);
+		assert_int_equal(s.kind, line ? INVENTORY_LINE :
+		    INVENTORY_PORT);
+		assert_int_equal(s.id, line ? line :
+		    strtoll(PQgetvalue(res, r, 2), NULL, 10));
+		assert_int_equal(s.frame, atoi(PQgetvalue(res, r, 4)));
+		assert_int_equal(s.slot, atoi(PQgetvalue(res, r, 5)));
+		assert_int_equal(s.port, atoi(PQgetvalue(res, r, 6)));
+		assert_int_equal(s.count, atoi(PQgetvalue(res, r, 7)));
+		/* The same scope as a lookup by place. */
+		f = s;
+		f.id = 0;
+		f.first = f.count = 0;
+		assert_int_equal(inventory_find(c->x, &f), 0);
+		assert_int_equal(f.first, s.first);
+		assert_int_equal(f.count, s.count);
+		line ? lines++ : ports++;
+	}
+	PQclear(res);
+	assert_true(lines > 100);
+	assert_int_equal(ports, 1);
+	/* Unknown: another device, an ifIndex nobody has, out of range. */
+	res = sql(c->conn, "SELECT b.device_id, p.if_index FROM ports p"
+	    " JOIN boards b ON b.id = p.board_id JOIN dsl_lines l"
+	    " ON l.port_id = p.id WHERE p.if_index IS NOT NULL LIMIT 1");
+	assert_int_equal(PQntuples(res), 1);
+	assert_int_equal(inventory_by_ifindex(c->x, 999999999,
+	    strtoll(PQgetvalue(res, 0, 1), NULL, 10), &s), -1);
+	assert_int_equal(inventory_by_ifindex(c->x,
+	    strtoll(PQgetvalue(res, 0, 0), NULL, 10), 7, &s), -1);
+	assert_int_equal(inventory_by_ifindex(c->x,
+	    strtoll(PQgetvalue(res, 0, 0), NULL, 10), 1LL << 40, &s), -1);
+	assert_int_equal(inventory_by_ifindex(c->x,
+	    strtoll(PQgetvalue(res, 0, 0), NULL, 10), -1, &s), -1);
+	assert_int_equal(inventory_by_ifindex(NULL, 1, 1, &s), -1);
+	PQclear(res);
+}
+
 static void
 test_unknown(void **state)
 {
@@ -367,6 +432,7 @@ main(void)
 		cmocka_unit_test(test_splitters),
 		cmocka_unit_test(test_onus),
 		cmocka_unit_test(test_lines),
+		cmocka_unit_test(test_ifindex),
 		cmocka_unit_test(test_accounts),
 		cmocka_unit_test(test_phones),
 		cmocka_unit_test(test_phone_trunk_zero),

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kind.h"
 #include "log.h"
 #include "profile.h"
 #include "snmplib.h"
@@ -121,6 +122,40 @@ test_huawei_dying_gasp(void **state)
 	assert_int_equal(m.loc.onu, 12);
 	assert_int_equal(m.loc.line, EVENT_LOC_UNSET);
 	snmp_free_pdu(pdu);
+}
+
+/*
+ * Kinds are defined once (rules/kind.h): what a profile yields, by trap
+ * or by a poll map, is the interned name itself, so the rules engine can
+ * compare pointers and kind_parse() knows every kind a profile can name.
+ */
+static void
+test_kinds_interned(void **state)
+{
+	const struct profile *hw = NULL;
+	netsnmp_pdu *pdu = v2trap("1.3.6.1.4.1.2011.6.128.1.1.12.2.2.0.18");
+	struct profile_match m;
+	size_t i;
+	enum alarm_kind k;
+
+	add(pdu, "1.3.6.1.4.1.2011.6.3.3.1.1.1.0", 'i', "0");
+	add(pdu, "1.3.6.1.4.1.2011.6.3.3.2.1.1.0", 'i', "1");
+	add(pdu, "1.3.6.1.4.1.2011.6.3.3.4.1.1.0", 'i', "3");
+	add(pdu, "1.3.6.1.4.1.2011.6.128.1.1.2.43.1.1.0", 'i', "12");
+	assert_true(match(pdu, "olt", "huawei", "MA5608T", &m));
+	assert_ptr_equal(m.kind, kind_name(KIND_ONU_DYING_GASP));
+	assert_int_equal(kind_parse(m.kind, &k), 0);
+	assert_int_equal(k, KIND_ONU_DYING_GASP);
+	snmp_free_pdu(pdu);
+	for (i = 0; i < profile_count(shipped); i++)
+		if (strcmp(profile_name(profile_at(shipped, i)),
+		    "huawei-gpon") == 0)
+			hw = profile_at(shipped, i);
+	assert_non_null(hw);
+	assert_ptr_equal(profile_map_lookup(profile_get_poll(hw)->
+	    down_cause_map, 13)->kind, kind_name(KIND_ONU_DYING_GASP));
+	assert_true(profile_kind_valid("dsl.line_down"));
+	assert_false(profile_kind_valid("dsl.down"));
 }
 
 /* Run state in one trap: the varbind says raise or clear; ifIndex decoded. */
@@ -525,6 +560,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_candidates_order),
 		cmocka_unit_test(test_huawei_dying_gasp),
+		cmocka_unit_test(test_kinds_interned),
 		cmocka_unit_test(test_huawei_run_state_ifindex),
 		cmocka_unit_test(test_zte_v1_forms),
 		cmocka_unit_test(test_v1_generic_link_down),

@@ -66,6 +66,7 @@ struct inv_sub {
 	int			 frame, slot, port, onu;	/* onu -1: DSL */
 	const char		*serial;
 	const char		*splitter;
+	uint32_t		 ifindex;	/* DSL: the line's ifIndex */
 };
 
 static void
@@ -101,9 +102,9 @@ inv_sub_row(FILE *f, const struct inv_sub *s)
 {
 	static const char *const header[] = { "account", "name", "phones",
 	    "address", "region", "device", "frame", "slot", "port", "onu_id",
-	    "onu_serial", "splitter" };
+	    "onu_serial", "splitter", "if_index" };
 	char acct[32], name[32], phone[32], addr[96], fr[16], sl[16], pt[16];
-	char onu[16];
+	char onu[16], ifx[16];
 	const char *v[NELEM(header)];
 	uint32_t n;
 
@@ -122,6 +123,7 @@ inv_sub_row(FILE *f, const struct inv_sub *s)
 	snprintf(sl, sizeof(sl), "%d", s->slot);
 	snprintf(pt, sizeof(pt), "%d", s->port);
 	snprintf(onu, sizeof(onu), "%d", s->onu);
+	snprintf(ifx, sizeof(ifx), "%u", s->ifindex);
 	v[0] = acct;
 	v[1] = name;
 	v[2] = phone;
@@ -134,6 +136,8 @@ inv_sub_row(FILE *f, const struct inv_sub *s)
 	v[9] = s->onu >= 0 ? onu : "";
 	v[10] = s->serial;
 	v[11] = s->splitter;
+	/* The agent's ifIndex of the line, so linkDown reaches the account. */
+	v[12] = s->onu < 0 ? ifx : "";
 	csv_row(f, v, NELEM(v));
 }
 
@@ -161,6 +165,7 @@ inv_subs_olt(FILE *f, const struct device *d)
 			s.onu = fleet_onu_id(d, i);
 			s.serial = serial;
 			s.splitter = split;
+			s.ifindex = 0;
 			inv_sub_row(f, &s);
 		}
 	}
@@ -181,6 +186,7 @@ inv_subs_dslam(FILE *f, const struct device *d)
 		s.onu = -1;
 		s.serial = "";
 		s.splitter = "";
+		s.ifindex = d->lines[i].ifindex;
 		inv_sub_row(f, &s);
 	}
 }

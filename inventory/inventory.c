@@ -23,7 +23,7 @@
 
 #define IDX_NONE	UINT32_MAX
 #define IDX_CHUNK	(1024 * 1024)
-#define IDX_FIELDS	18
+#define IDX_FIELDS	19
 
 struct idx_device {
 	int64_t		 id;
@@ -48,6 +48,7 @@ struct idx_port {
 	uint32_t	 splitter_first, nsplitters;
 	uint32_t	 leaf_first, nleaves;	/* ONUs or its DSL line */
 	uint32_t	 first, count;
+	int64_t		 if_index;		/* -1: not known */
 };
 
 struct idx_splitter {
@@ -90,6 +91,7 @@ struct inventory_index {
 	struct hmap_str		 by_account;
 	struct hmap_str		 by_phone;	/* value: sub << 2 | k */
 	struct hmap_str		 by_serial;	/* value: leaf */
+	struct hmap_u64		 by_ifindex;	/* device << 32 | ifIndex: port */
 	size_t			 nphones;
 	int64_t			 import_id;
 	double			 build_seconds;
@@ -192,6 +194,7 @@ idx_new(size_t ndev, size_t nsubs, size_t nonus)
 	hmap_str_init(&x->by_account, nsubs, idx_key_account, x);
 	hmap_str_init(&x->by_phone, nsubs + nsubs / 4, idx_key_phone, x);
 	hmap_str_init(&x->by_serial, nonus, idx_key_serial, x);
+	hmap_u64_init(&x->by_ifindex, ndev * 16);
 	return x;
 }
 
@@ -217,6 +220,7 @@ inventory_index_free(struct inventory_index *x)
 	hmap_str_free(&x->by_account);
 	hmap_str_free(&x->by_phone);
 	hmap_str_free(&x->by_serial);
+	hmap_u64_free(&x->by_ifindex);
 	free(x);
 }
 
@@ -259,6 +263,21 @@ idx_int(const char *s)
 	return s ? strtoll(s, NULL, 10) : -1;
 }
 
+/*
+ * The key of a port by ifIndex. An ifIndex is 32 bits (IF-MIB's
+ * InterfaceIndex; Huawei and ZTE use all of them) and device ids stay far
+ * below 2^32, so the pair fits one 64-bit key; anything else has no key.
+ */
+static int
+idx_ifindex_key(int64_t device_id, long long if_index, uint64_t *key)
+{
+	if (device_id <= 0 || device_id > (int64_t)UINT32_MAX ||
+	    if_index < 1 || if_index > (long long)UINT32_MAX)
+		return -1;
+	*key = (uint64_t)device_id << 32 | (uint64_t)if_index;
+	return 0;
+}
+
 /* Each add_* opens a scope when the sorted rows reach a new one. */
 static uint32_t
 idx_add_board(struct inventory_index *x, uint32_t dev, char **f)
@@ -285,6 +304,7 @@ idx_add_port(struct inventory_index *x, uint32_t board, char **f)
 {
 	struct idx_board *b = IDX_AT(x->boards, struct idx_board, board);
 	struct idx_port *p;
+	uint64_t key;
 
 	if (x->ports.n > 0 && IDX_AT(x->ports, struct idx_port,
 	    x->ports.n - 1)->id == idx_int(f[4]))
@@ -296,6 +316,11 @@ idx_add_port(struct inventory_index *x, uint32_t board, char **f)
 	p->board = board;
 	p->port = (int)idx_int(f[5]);
 	p->first = (uint32_t)x->nsubs;
+	p->if_index = idx_int(f[18]);
+	if (idx_ifindex_key(IDX_AT(x->devices, struct idx_device,
+	    b->device)->id, p->if_index, &key) == 0)
+		hmap_u64_put(&x->by_ifindex, key, (uint32_t)x->ports.n - 1,
+		    NULL);
 	return (uint32_t)x->ports.n - 1;
 }
 
@@ -386,7 +411,7 @@ idx_count(struct inventory_index *x, uint32_t dev, uint32_t board,
 /*
  * One account row: device, board, frame, slot, port id, port, splitter id,
  * splitter, onu ref, onu id, serial, line id, subscriber id, account,
- * phones, language, contact, sms_opt_out.
+ * phones, language, contact, sms_opt_out, port if_index.
  */
 static int
 idx_add_row(struct inventory_index *x, char **f, char *err, size_t errlen)
@@ -480,7 +505,8 @@ static const char idx_devices_sql[] =
 static const char idx_accounts_sql[] =
 	"COPY (SELECT b.device_id, b.id, b.frame, b.slot, p.id, p.port,"
 	" sp.id, sp.name, o.id, o.onu_id, o.serial, l.id, s.id, s.account,"
-	" array_to_string(s.phones, ','), s.language, s.contact, s.sms_opt_out"
+	" array_to_string(s.phones, ','), s.language, s.contact, s.sms_opt_out,"
+	" p.if_index"
 	" FROM subscribers s"
 	" LEFT JOIN onus o ON o.id = s.onu_id"
 	" LEFT JOIN splitters sp ON sp.id = o.splitter_id"
@@ -575,7 +601,7 @@ inventory_index_stats(const struct inventory_index *x,
 	    x->leaves.cap * x->leaves.size + x->subcap * sizeof(*x->subs) +
 	    hmap_u64_bytes(&x->dev_by_id) + hmap_str_bytes(&x->dev_by_name) +
 	    hmap_str_bytes(&x->by_account) + hmap_str_bytes(&x->by_phone) +
-	    hmap_str_bytes(&x->by_serial);
+	    hmap_str_bytes(&x->by_serial) + hmap_u64_bytes(&x->by_ifindex);
 }
 
 /* Fill a scope from index positions; the caller has set kind. */
@@ -828,5 +854,28 @@ inventory_scope_of(const struct inventory_index *x,
 		break;
 	}
 	idx_fill(x, s, b->device, board, port, sp, leaf);
+	return 0;
+}
+
+int
+inventory_by_ifindex(const struct inventory_index *x, int64_t device_id,
+    long long if_index, struct inventory_scope *s)
+{
+	const struct idx_port *p;
+	uint32_t port, leaf = IDX_NONE, i;
+	uint64_t key;
+
+	if (x == NULL || idx_ifindex_key(device_id, if_index, &key) != 0 ||
+	    !hmap_u64_get(&x->by_ifindex, key, &port))
+		return -1;
+	p = IDX_AT(x->ports, struct idx_port, port);
+	for (i = p->leaf_first; i < p->leaf_first + p->nleaves; i++)
+		if (IDX_AT(x->leaves, struct idx_leaf, i)->onu < 0)
+			leaf = i;
+	memset(s, 0, sizeof(*s));
+	s->kind = leaf != IDX_NONE ? INVENTORY_LINE : INVENTORY_PORT;
+	s->onu = -1;
+	idx_fill(x, s, IDX_AT(x->boards, struct idx_board, p->board)->device,
+	    p->board, port, IDX_NONE, leaf);
 	return 0;
 }

@@ -41,7 +41,7 @@
 enum {
 	C_ACCOUNT, C_NAME, C_PHONES, C_ADDRESS, C_REGION, C_LANGUAGE,
 	C_CONTACT, C_OPTOUT, C_DEVICE, C_FRAME, C_SLOT, C_PORT, C_ONU,
-	C_SERIAL, C_SPLITTER, C_CIRCUIT, C_NCOLS
+	C_SERIAL, C_SPLITTER, C_CIRCUIT, C_IFINDEX, C_NCOLS
 };
 static const struct inv_column {
 	const char	*name;
@@ -51,7 +51,7 @@ static const struct inv_column {
 	{ "region", 1 }, { "language", 0 }, { "contact", 0 },
 	{ "sms_opt_out", 0 }, { "device", 1 }, { "frame", 0 }, { "slot", 1 },
 	{ "port", 1 }, { "onu_id", 0 }, { "onu_serial", 0 },
-	{ "splitter", 0 }, { "circuit_id", 0 },
+	{ "splitter", 0 }, { "circuit_id", 0 }, { "if_index", 0 },
 };
 
 enum {
@@ -75,6 +75,7 @@ struct inv_seen {
 	uint32_t	 serial;
 	uint32_t	 splitter;
 	uint32_t	 line;
+	uint32_t	 ifx;		/* a DSL port's if_index, as text */
 };
 
 struct inv_vec {
@@ -109,6 +110,8 @@ struct inv_import {
 	struct hmap_str	 onus;			/* "dev/f/s/p/onu" */
 	struct inv_vec	 onu_v;
 	struct hmap_str	 serials;		/* value: index in onu_v */
+	struct hmap_str	 ifxs;			/* "dev#ifindex" */
+	struct inv_vec	 ifx_v;
 	struct hmap_str	 addrs;			/* device addresses */
 	struct inv_vec	 addr_v;
 
@@ -332,6 +335,14 @@ inv_key_serial(const void *ctx, uint32_t i)
 	const struct inv_import *imp = ctx;
 
 	return inv_str(imp, imp->onu_v.v[i].serial);
+}
+
+static const char *
+inv_key_ifx(const void *ctx, uint32_t i)
+{
+	const struct inv_import *imp = ctx;
+
+	return inv_str(imp, imp->ifx_v.v[i].key);
 }
 
 static const char *
@@ -567,7 +578,7 @@ static int
 inv_check_name(struct inv_import *imp, unsigned long line, const char *what,
     const char *s, size_t max)
 {
-	struct inv_seen seen = { 0, 0, 0, (uint32_t)line };
+	struct inv_seen seen = { 0, 0, 0, (uint32_t)line, 0 };
 	uint32_t old;
 	const char *p;
 
@@ -657,7 +668,35 @@ struct inv_place {
 	const char	*dev_id;
 	char		 kind;
 	long		 frame, slot, port, onu;
+	char		 if_index[24];	/* "" when the row gives none */
 };
+
+/*
+ * A DSL line's ifIndex (IF-MIB InterfaceIndex; some vendors use all 32
+ * bits): what its linkDown/linkUp traps carry. Kept as canonical text.
+ */
+static int
+inv_check_ifindex(struct inv_import *imp, unsigned long line, char **f,
+    struct inv_place *pl)
+{
+	const char *s = inv_f(imp, f, C_IFINDEX);
+	unsigned long long v;
+	char *end;
+
+	pl->if_index[0] = '\0';
+	if (*s == '\0')
+		return 0;
+	if (!isdigit((unsigned char)*s) || strlen(s) > 10)
+		goto bad;
+	v = strtoull(s, &end, 10);
+	if (*end != '\0' || v < 1 || v > 4294967295ULL)
+		goto bad;
+	snprintf(pl->if_index, sizeof(pl->if_index), "%llu", v);
+	return 0;
+bad:
+	return inv_reject(imp, line, "bad if_index \"%.20s\" (1-4294967295)",
+	    s);
+}
 
 static int
 inv_check_place(struct inv_import *imp, unsigned long line, char **f,
@@ -666,6 +705,7 @@ inv_check_place(struct inv_import *imp, unsigned long line, char **f,
 	const char *dev = inv_f(imp, f, C_DEVICE);
 	uint32_t d;
 
+	pl->if_index[0] = '\0';
 	if (!hmap_str_get(&imp->dev_map, dev, &d))
 		return inv_reject(imp, line, "unknown device \"%.64s\"", dev);
 	pl->dev_id = imp->dev_id[d];
@@ -685,8 +725,12 @@ inv_check_place(struct inv_import *imp, unsigned long line, char **f,
 			return inv_reject(imp, line, "conflicting attachment: "
 			    "\"%s\" is a DSLAM but the row names an ONU", dev);
 		pl->onu = -1;
-		return 0;
+		return inv_check_ifindex(imp, line, f, pl);
 	}
+	if (*inv_f(imp, f, C_IFINDEX) != '\0')
+		return inv_reject(imp, line, "if_index is for DSL lines: \"%s\" "
+		    "is an OLT (its ports' ifIndexes come from its profile)",
+		    dev);
 	if (*inv_f(imp, f, C_ONU) == '\0')
 		return inv_reject(imp, line, "missing onu_id: \"%s\" is an OLT",
 		    dev);
@@ -706,6 +750,27 @@ inv_check_serial(const char *s)
 	for (i = 0; i < n; i++)
 		if (!isalnum((unsigned char)s[i]))
 			return -1;
+	return 0;
+}
+
+/* One ifIndex names one port of a device. */
+static int
+inv_check_ifindex_unique(struct inv_import *imp, unsigned long line,
+    const char *dev, const struct inv_place *pl)
+{
+	struct inv_seen seen = { 0, 0, 0, (uint32_t)line, 0 };
+	char key[64];
+	uint32_t i;
+
+	if (pl->if_index[0] == '\0')
+		return 0;
+	snprintf(key, sizeof(key), "%s#%s", pl->dev_id, pl->if_index);
+	if (hmap_str_get(&imp->ifxs, key, &i))
+		return inv_reject(imp, line, "conflicting attachment: %s "
+		    "if_index %s is also another port's (line %u)", dev,
+		    pl->if_index, imp->ifx_v.v[i].line);
+	seen.key = inv_arena_add(imp, key);
+	hmap_str_add(&imp->ifxs, key, inv_vec_add(&imp->ifx_v, &seen));
 	return 0;
 }
 
@@ -743,8 +808,15 @@ inv_check_attachment(struct inv_import *imp, unsigned long line, char **f,
 			    "\"%.40s\" here", dev, pl->frame, pl->slot,
 			    pl->port, inv_str(imp, o->splitter), o->line,
 			    splitter);
+		if (strcmp(inv_str(imp, o->ifx), pl->if_index) != 0)
+			return inv_reject(imp, line, "conflicting attachment: "
+			    "%s %ld/%ld/%ld has if_index \"%s\" on line %u, "
+			    "\"%s\" here", dev, pl->frame, pl->slot, pl->port,
+			    inv_str(imp, o->ifx), o->line, pl->if_index);
 		return 0;
 	}
+	if (inv_check_ifindex_unique(imp, line, dev, pl) != 0)
+		return -1;
 	if (*serial != '\0' && hmap_str_get(&imp->serials, serial, &i))
 		return inv_reject(imp, line, "conflicting attachment: ONU "
 		    "serial \"%s\" is also at another place (line %u)", serial,
@@ -752,6 +824,7 @@ inv_check_attachment(struct inv_import *imp, unsigned long line, char **f,
 	seen.key = inv_arena_add(imp, key);
 	seen.serial = inv_arena_add(imp, serial);
 	seen.splitter = inv_arena_add(imp, splitter);
+	seen.ifx = inv_arena_add(imp, pl->if_index);
 	seen.line = (uint32_t)line;
 	i = inv_vec_add(&imp->onu_v, &seen);
 	hmap_str_add(&imp->onus, key, i);
@@ -812,7 +885,8 @@ inv_sub_emit(struct inv_import *imp, unsigned long line, char **f,
 	inv_copy_field(imp, pl->onu < 0 ? NULL :
 	    inv_null(inv_f(imp, f, C_SPLITTER)), 0);
 	inv_copy_field(imp, pl->onu >= 0 ? NULL :
-	    inv_null(inv_f(imp, f, C_CIRCUIT)), 1);
+	    inv_null(inv_f(imp, f, C_CIRCUIT)), 0);
+	inv_copy_field(imp, inv_null(pl->if_index), 1);
 	inv_copy_flush(imp, 0);
 }
 
@@ -851,7 +925,7 @@ static int
 inv_dev_row(struct inv_import *imp, unsigned long line, char **f)
 {
 	static const char *const kinds[] = { "olt", "dslam", NULL };
-	struct inv_seen seen = { 0, 0, 0, (uint32_t)line };
+	struct inv_seen seen = { 0, 0, 0, (uint32_t)line, 0 };
 	unsigned char buf[sizeof(struct in6_addr)];
 	const char *kind, *addr = inv_f(imp, f, D_ADDR);
 	char canon[INET6_ADDRSTRLEN];
@@ -1165,9 +1239,11 @@ inv_free(struct inv_import *imp)
 	hmap_str_free(&imp->names);
 	hmap_str_free(&imp->onus);
 	hmap_str_free(&imp->serials);
+	hmap_str_free(&imp->ifxs);
 	hmap_str_free(&imp->addrs);
 	free(imp->name_v.v);
 	free(imp->onu_v.v);
+	free(imp->ifx_v.v);
 	free(imp->addr_v.v);
 	free(imp->arena);
 	free(imp->copy);
@@ -1196,6 +1272,7 @@ inv_init(struct inv_import *imp, PGconn *conn,
 	hmap_str_init(&imp->names, 1024, inv_key_name, imp);
 	hmap_str_init(&imp->onus, 1024, inv_key_onu, imp);
 	hmap_str_init(&imp->serials, 1024, inv_key_serial, imp);
+	hmap_str_init(&imp->ifxs, 64, inv_key_ifx, imp);
 	hmap_str_init(&imp->addrs, 16, inv_key_addr, imp);
 }
 

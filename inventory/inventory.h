@@ -3,6 +3,9 @@
  * splitter -> ONU -> accounts and DSLAM -> board -> port -> accounts, and
  * the heraldd module that keeps it current.
  *
+ * Part of the inventory library (inventory/, see doc/inventory.md) that
+ * heraldd, heraldctl and the benches link; the module is inventory_module.c.
+ *
  * The accounts of the index are sorted by place, so every scope (a device,
  * a board, a port, a splitter, an ONU, a DSL line) owns one contiguous run
  * of them: "accounts under this scope" is a slice, found in time that does
@@ -110,6 +113,16 @@ size_t		 inventory_by_phone(const struct inventory_index *,
 /* The ONU with this serial, as a scope. */
 int		 inventory_by_serial(const struct inventory_index *,
 		    const char *serial, struct inventory_scope *);
+/*
+ * The DSL line (INVENTORY_LINE) whose port has this ifIndex on this
+ * device, or the port (INVENTORY_PORT) when no DSL line hangs off it: what
+ * a linkDown or dsl.line_down names. 0 and the scope filled in, or -1.
+ * The ifIndex comes from the subscriber file's if_index column
+ * (ports.if_index); see doc/inventory.md.
+ */
+int		 inventory_by_ifindex(const struct inventory_index *,
+		    int64_t device_id, long long if_index,
+		    struct inventory_scope *out);
 /*
  * The scope of the given kind that holds an account (its device, board,
  * port, splitter, ONU or line). -1 when the account has no such level (a

@@ -25,7 +25,7 @@ static const char *const merge_stage_subscribers[] = {
 	" phones text[], address text, region text, language text,"
 	" contact text, sms_opt_out boolean, device_id bigint, frame integer,"
 	" slot integer, port integer, onu integer, serial text,"
-	" splitter text, circuit text) ON COMMIT DROP",
+	" splitter text, circuit text, if_index bigint) ON COMMIT DROP",
 	"CREATE TEMP TABLE inv_keep (account text) ON COMMIT DROP",
 	"CREATE TEMP TABLE inv_fks (stmt text) ON COMMIT DROP",
 	NULL
@@ -61,6 +61,20 @@ static const char *const merge_subscribers_diff[] = {
 	"  AND b.slot = s.slot"
 	" JOIN ports p ON p.board_id = b.id AND p.port = s.port",
 	"ANALYZE inv_rows",
+	/*
+	 * A DSL port's ifIndex, when the file gives one: what its linkDown
+	 * names. An ifIndex that moved to another port leaves the old one
+	 * first, so one ifIndex names one port of a device. A file without
+	 * the column leaves what is there.
+	 */
+	"CREATE TEMP TABLE inv_ifx ON COMMIT DROP AS"
+	" SELECT DISTINCT r.device_id, r.port_id, r.if_index FROM inv_rows r"
+	" WHERE r.if_index IS NOT NULL",
+	"UPDATE ports p SET if_index = NULL FROM boards b, inv_ifx n"
+	" WHERE b.id = p.board_id AND b.device_id = n.device_id"
+	"  AND p.if_index = n.if_index AND p.id <> n.port_id",
+	"UPDATE ports p SET if_index = n.if_index FROM inv_ifx n"
+	" WHERE p.id = n.port_id AND p.if_index IS DISTINCT FROM n.if_index",
 	/* Plain inserts of what is missing: ON CONFLICT costs a speculative
 	 * insertion per row, which a million rows notice. */
 	"INSERT INTO splitters (port_id, name)"

@@ -7,6 +7,7 @@
  * back the string of a stored value. That keeps a million-account index
  * small. It can also hold several values per key (phone numbers).
  * hmap_u64 maps 64-bit keys to 32-bit values.
+ * It lives in inventory/ with its two users, but depends on nothing there.
  */
 #ifndef HERALD_HMAP_H
 #define HERALD_HMAP_H
