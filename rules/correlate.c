@@ -1090,10 +1090,15 @@ engine_set_policy(struct engine *en, const struct policy *p)
 void
 engine_set_windows(struct engine *en, const struct maint_window *w, size_t n)
 {
+	size_t i;
+
 	free(en->windows);
 	en->windows = n ? xreallocarray(NULL, n, sizeof(*w)) : NULL;
 	if (n)
 		memcpy(en->windows, w, n * sizeof(*w));
+	/* The copies own their splitter name; the caller's pointers go. */
+	for (i = 0; i < n; i++)
+		en->windows[i].scope.splitter = NULL;
 	en->nwindows = n;
 }
 
