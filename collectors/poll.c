@@ -337,7 +337,6 @@ poll_event_cb(const struct herald_event *ev, void *arg)
 
 	if (ev->device_id == 0 || (d = poll_find(p, ev->device_id)) == NULL)
 		return;
-	poll_held_note(d, ev);
 	if (ev->source != EVENT_SOURCE_TRAP || ev->kind == NULL ||
 	    !poll_is_port_kind(ev->kind))
 		return;
@@ -603,7 +602,6 @@ poll_device_free(struct pdev *d)
 	/* Cancels the reads: their callbacks see a dying device. */
 	snmpsess_free(d->sess);
 	d->sess = NULL;
-	poll_held_free(d);
 	free(d->confirm_ports);
 	poll_device_strings_free(d);
 	free(d);

@@ -57,7 +57,6 @@ struct pdev {
 	struct poll_read	*confirm;	/* targeted read in progress */
 	long long		*confirm_ports;	/* ponIfIndexes asked for */
 	size_t			 nconfirm;
-	void			*held;		/* tsearch tree of raised alarms */
 };
 
 struct poller {
@@ -81,11 +80,9 @@ struct poller {
 /* poll_onu.c */
 /* Start a full read (port NULL) or a read of these PON ifIndexes. */
 void	poll_onu_read(struct pdev *, const long long *ports, size_t nports);
-/* Keep the held-alarm set in step with every event for this device. */
-void	poll_held_note(struct pdev *, const struct herald_event *);
+/* Does herald hold this alarm raised (the rules engine's alarm state)? */
 int	poll_held_has(struct pdev *, const char *kind,
 	    const struct herald_location *);
-void	poll_held_free(struct pdev *);
 /* Submit a correction event for this device. */
 void	poll_correct(struct pdev *, const char *kind, enum event_action,
 	    const struct herald_location *, const char *cause);

@@ -11,7 +11,6 @@
  */
 #include "config.h"
 
-#include <search.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,8 +19,10 @@
 #include "herald.h"
 #include "kind.h"
 #include "log.h"
+#include "engine.h"
 #include "poll.h"
 #include "profile.h"
+#include "rules.h"
 #include "snmpsess.h"
 #include "snmpval.h"
 #include "xmalloc.h"
@@ -85,56 +86,17 @@ static const enum alarm_kind poll_onu_kinds[] = {
 	(sizeof(poll_onu_kinds) / sizeof(poll_onu_kinds[0]))
 
 /*
- * Held alarms: what herald believes about each alarm of this device, and
- * when it last changed. A read that started before the change saw the
+ * What herald holds: the rules engine's alarm state, the only one. A read
+ * that started before an alarm last changed (or was raised again) saw the
  * device as it was: it must not undo a trap that came in meanwhile.
  */
-struct poll_held {
-	const char		*kind;
-	struct herald_location	 loc;
-	int			 raised;
-	struct timeval		 at;
-};
-
-static int
-poll_held_cmp(const void *a, const void *b)
-{
-	const struct poll_held *x = a, *y = b;
-	int c;
-
-	if ((c = strcmp(x->kind, y->kind)) != 0)
-		return c;
-	return memcmp(&x->loc, &y->loc, sizeof(x->loc));
-}
-
-/* Compare locations on the fields that name a place, not on if_index. */
-static void
-poll_held_key(struct poll_held *k, const char *kind,
-    const struct herald_location *loc)
-{
-	memset(k, 0, sizeof(*k));
-	k->kind = kind;
-	k->loc = *loc;
-	k->loc.if_index = EVENT_LOC_UNSET;
-}
-
-static struct poll_held *
-poll_held_find(struct pdev *d, const char *kind,
-    const struct herald_location *loc)
-{
-	struct poll_held k, **found;
-
-	poll_held_key(&k, kind, loc);
-	found = tfind(&k, &d->held, poll_held_cmp);
-	return found ? *found : NULL;
-}
-
 int
-poll_held_has(struct pdev *d, const char *kind, const struct herald_location *loc)
+poll_held_has(struct pdev *d, const char *kind,
+    const struct herald_location *loc)
 {
-	struct poll_held *n = poll_held_find(d, kind, loc);
+	const struct alarm *a = rules_alarm(d->poller->h, d->id, kind, loc);
 
-	return n != NULL && n->raised;
+	return a != NULL && a->raised;
 }
 
 /* Did this alarm change at or after the moment a read started? */
@@ -142,42 +104,10 @@ static int
 poll_held_recent(struct pdev *d, const char *kind,
     const struct herald_location *loc, const struct timeval *since)
 {
-	struct poll_held *n = poll_held_find(d, kind, loc);
+	const struct alarm *a = rules_alarm(d->poller->h, d->id, kind, loc);
+	rtime_t t = (rtime_t)since->tv_sec * RTIME_SEC + since->tv_usec;
 
-	return n != NULL && timercmp(&n->at, since, >=);
-}
-
-void
-poll_held_note(struct pdev *d, const struct herald_event *ev)
-{
-	struct poll_held *n;
-
-	if (ev->kind == NULL || ev->action == EVENT_RAW)
-		return;
-	if ((n = poll_held_find(d, ev->kind, &ev->loc)) == NULL) {
-		n = xcalloc(1, sizeof(*n));
-		poll_held_key(n, ev->kind, &ev->loc);
-		n->kind = xstrdup(ev->kind);
-		tsearch(n, &d->held, poll_held_cmp);
-	}
-	n->raised = ev->action == EVENT_RAISE;
-	gettimeofday(&n->at, NULL);
-}
-
-static void
-poll_held_free_node(void *p)
-{
-	struct poll_held *n = p;
-
-	free((char *)n->kind);
-	free(n);
-}
-
-void
-poll_held_free(struct pdev *d)
-{
-	tdestroy(d->held, poll_held_free_node);
-	d->held = NULL;
+	return a != NULL && (a->changed_at >= t || a->last_raised_at >= t);
 }
 
 /* " at 0/1/3:12", " at line 1003", or nothing for the whole device. */

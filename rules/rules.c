@@ -37,6 +37,7 @@
 #include "log.h"
 #include "module.h"
 #include "policy.h"
+#include "rules.h"
 #include "poll.h"
 #include "rules_json.h"
 #include "stats.h"
@@ -744,6 +745,18 @@ rules_stop(struct herald *h)
 	rules_early_free(r);
 	free(r);
 	h->rules = NULL;
+}
+
+const struct alarm *
+rules_alarm(struct herald *h, int64_t device_id, const char *kind,
+    const struct herald_location *loc)
+{
+	enum alarm_kind k;
+
+	if (h->rules == NULL || h->rules->engine == NULL ||
+	    kind_parse(kind, &k) != 0)
+		return NULL;
+	return engine_alarm(h->rules->engine, device_id, k, loc);
 }
 
 const struct herald_module rules_module = {
