@@ -42,6 +42,9 @@ struct eincident {
 	size_t			 cap;
 	int			 whole_scope;	/* accounts: all under scope */
 	int			 dirty;
+	/* Evidence counted as it comes and goes (a storm adds thousands). */
+	size_t			 n_leaf;	/* ONU and line alarms */
+	size_t			 n_onu, n_los, n_dg;	/* ONU kinds */
 };
 
 struct engine {
@@ -532,10 +535,26 @@ inc_cover(struct engine *en, const struct place *pl)
 	return inc_at(en, pl);
 }
 
+/* Count (d = 1) or uncount (d = -1) an alarm of the evidence. */
+static void
+inc_count(struct eincident *in, const struct ealarm *e, int d)
+{
+	if (kind_level(e->a.kind) >= LEVEL_ONU)
+		in->n_leaf += (size_t)d;
+	if (!kind_is_onu(e->a.kind))
+		return;
+	in->n_onu += (size_t)d;
+	if (e->a.kind == KIND_ONU_LOS)
+		in->n_los += (size_t)d;
+	else if (e->a.kind == KIND_ONU_DYING_GASP)
+		in->n_dg += (size_t)d;
+}
+
 static void
 inc_detach(struct eincident *in, struct ealarm *e)
 {
 	TAILQ_REMOVE(&in->evidence, e, ev_entry);
+	inc_count(in, e, -1);
 	in->i.nevidence--;
 	if (in->root == e) {
 		in->root = NULL;
@@ -580,6 +599,7 @@ inc_add(struct engine *en, struct eincident *in, struct ealarm *e, rtime_t now)
 	if (e->a.incident != NULL)
 		inc_detach(e->a.incident->priv, e);
 	TAILQ_INSERT_TAIL(&in->evidence, e, ev_entry);
+	inc_count(in, e, 1);
 	in->i.nevidence++;
 	e->a.incident = &in->i;
 	engine_wait(en, e, &e->dg_until, 0);
@@ -605,35 +625,21 @@ inc_whole_scope(struct engine *en, struct eincident *in)
 static void
 inc_count_onus(struct eincident *in)
 {
-	struct ealarm *e;
-	size_t n = 0;
-
-	if (in->whole_scope)
-		return;
-	TAILQ_FOREACH(e, &in->evidence, ev_entry)
-		if (kind_level(e->a.kind) >= LEVEL_ONU)
-			n++;
-	in->i.nonus = n;
+	if (!in->whole_scope)
+		in->i.nonus = in->n_leaf;
 }
 
 /* The cause the evidence (and the root's counts) points at. */
 static enum incident_cause
 inc_infer_cause(struct engine *en, struct eincident *in)
 {
-	struct ealarm *e, *r = in->root;
-	size_t n = 0, los = 0, dg = 0;
+	struct ealarm *r = in->root;
+	size_t n = in->n_onu, los = in->n_los, dg = in->n_dg;
 
 	if (r != NULL && r->a.kind == KIND_PON_LOS && r->a.affected_onus > 0 &&
 	    r->a.dying_gasp_onus >= 0)
 		return (double)r->a.dying_gasp_onus / r->a.affected_onus >=
 		    en->p.cause_majority ? CAUSE_POWER_CUT : CAUSE_FIBRE_CUT;
-	TAILQ_FOREACH(e, &in->evidence, ev_entry) {
-		if (!kind_is_onu(e->a.kind))
-			continue;
-		n++;
-		los += e->a.kind == KIND_ONU_LOS;
-		dg += e->a.kind == KIND_ONU_DYING_GASP;
-	}
 	if (n > 0 && (double)dg / n >= en->p.cause_majority)
 		return CAUSE_POWER_CUT;
 	if (r != NULL && r->a.kind == KIND_PON_LOS)
@@ -1277,6 +1283,7 @@ engine_restore_alarm(struct engine *en, const struct alarm *a,
 	TAILQ_FOREACH(in, &en->open, entry)
 		if (strcmp(in->i.uid, uid) == 0) {
 			TAILQ_INSERT_TAIL(&in->evidence, e, ev_entry);
+			inc_count(in, e, 1);
 			in->i.nevidence++;
 			e->a.incident = &in->i;
 			if (strcmp(in->i.root, e->a.key) == 0)

@@ -4,11 +4,15 @@
  *
  * In: every normalised event (events_subscribe) goes to engine_event() at
  * the event's own time, and a timer calls engine_tick() when the engine
- * asked to be woken. Out: changed alarms are written in batches (one
- * rules_write_alarms call per 100 ms or 1,000 alarms), incidents at once
- * (rules_write_incident), both on the decisions connection (h->decide), so
- * they never wait behind an events COPY; keeping alarm batches bounded
- * means an incident waits behind one alarm statement at most.
+ * asked to be woken. Out: both on the decisions connection (h->decide), so
+ * they never wait behind an events COPY, one statement of ours at a time:
+ * incidents first, all that changed in one rules_write_incidents call;
+ * then changed alarms in bounded batches (rules_write_alarms, every 100 ms
+ * or 250 alarms), so an incident waits behind one small alarm statement
+ * at most. While a statement is on its way, further changes of the same
+ * incident fold into one: a storm that opens, grows and merges hundreds of
+ * incidents in a second makes a handful of statements, and an incident
+ * opened and merged away before it was ever sent is never written.
  *
  * Promise: nothing decided is forgotten by a restart. At start the open
  * incidents and alarms are loaded from PostgreSQL and restored into the
@@ -45,7 +49,7 @@
 #include "xmalloc.h"
 
 #define RULES_POLICY_DEFAULT	PKGDATADIR "/policy.conf"
-#define RULES_BATCH_MAX		1000	/* alarms per statement */
+#define RULES_BATCH_MAX		250	/* alarms per statement */
 #define RULES_BATCH_USEC	100000	/* or this long, whichever first */
 #define RULES_TICK_USEC		100000	/* a tick at most this after an event */
 #define RULES_WINDOWS_SEC	60	/* maintenance windows read again */
@@ -55,7 +59,7 @@
 static const char rules_alarms_sql[] =
 	"SELECT rules_write_alarms($1::jsonb), jsonb_array_length($1::jsonb)";
 static const char rules_incident_sql[] =
-	"SELECT rules_write_incident($1::jsonb)";
+	"SELECT rules_write_incidents($1::jsonb)";
 static const char rules_load_sql[] = "SELECT rules_load_open()";
 static const char rules_windows_sql[] = "SELECT rules_load_windows()";
 
@@ -72,16 +76,11 @@ struct rules_early {
 	char			*cause;
 };
 
-/* An incident write on its way: the store answers in order (FIFO). */
-struct rules_write {
-	TAILQ_ENTRY(rules_write) entry;
-	char			*uid;
-};
-TAILQ_HEAD(rules_writes, rules_write);
 
 struct rules_stats {
 	unsigned long long	 alarms_queued, alarms_written, alarms_skipped,
-				 alarm_batches, incidents_written, refused,
+				 alarm_batches, incidents_written,
+				 incidents_skipped, refused,
 				 write_errors, restored_incidents,
 				 restored_alarms, early_events, early_dropped,
 				 read_ports, read_ports_failed, windows;
@@ -99,10 +98,14 @@ struct rules {
 	struct event		*ev_windows;	/* every minute */
 	struct event		*ev_stats;
 	struct event		*ev_load;	/* load timeout */
-	json_t			*batch;		/* alarms not yet sent */
+	json_t			*batch;		/* alarms not yet sent ... */
+	size_t			 batch_off;	/* ... from this one on */
+	int			 alarms_due;	/* the batch may go */
 	json_t			*pending;	/* uid -> incident not yet sent */
-	json_t			*inflight;	/* uid -> true */
-	struct rules_writes	 writes;
+	json_t			*known;		/* uid -> true: sent once */
+	json_t			*sent;		/* the incidents on their way */
+	int			 busy;		/* a statement on its way */
+	int			 singly;	/* after a failed batch */
 	struct rules_early	*early;
 	size_t			 nearly, early_cap;
 	int			 windows_busy;
@@ -162,15 +165,19 @@ rules_refused(struct rules *r, const char *what, size_t n)
 		    "(%llu so far)", n, what, r->st.refused);
 }
 
+static void	rules_pump(struct rules *);
+
 static void
 rules_alarms_done_cb(struct store *st, PGresult *res, void *arg)
 {
 	struct rules *r = arg;
 	long long stored, sent;
 
+	r->busy = 0;
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
 		r->st.write_errors++;
 		log_warnx("rules: alarms not stored: %s", store_errmsg(res));
+		rules_pump(r);
 		return;
 	}
 	stored = atoll(PQgetvalue(res, 0, 0));
@@ -182,92 +189,148 @@ rules_alarms_done_cb(struct store *st, PGresult *res, void *arg)
 		log_info("rules: %lld alarm(s) of deleted devices skipped",
 		    sent - stored);
 	}
+	rules_pump(r);
 }
 
+/* Up to RULES_BATCH_MAX alarms, oldest first, in one statement. */
 static void
-rules_flush_alarms(struct rules *r)
+rules_send_alarms(struct rules *r)
 {
 	const char *params[1];
-	size_t n = json_array_size(r->batch);
+	size_t n = json_array_size(r->batch) - r->batch_off, i;
+	json_t *chunk;
 	char *doc;
 
-	event_del(r->ev_flush);
-	if (n == 0)
-		return;
-	doc = json_dumps(r->batch, JSON_COMPACT);
-	json_array_clear(r->batch);
+	if (n > RULES_BATCH_MAX)
+		n = RULES_BATCH_MAX;
+	chunk = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append(chunk, json_array_get(r->batch,
+		    r->batch_off + i));
+	/* The sent ones stay until the whole backlog is out (no memmove). */
+	r->batch_off += n;
+	if (r->batch_off == json_array_size(r->batch)) {
+		json_array_clear(r->batch);
+		r->batch_off = 0;
+		r->alarms_due = 0;
+	}
+	doc = json_dumps(chunk, JSON_COMPACT);
+	json_decref(chunk);
 	params[0] = doc;
 	if (doc == NULL || store_query(r->h->decide, rules_alarms_sql, 1,
 	    params, rules_alarms_done_cb, r) != 0)
 		rules_refused(r, "alarms", n);
+	else
+		r->busy = 1;
 	free(doc);
 }
 
 static void
 rules_flush_cb(evutil_socket_t fd, short what, void *arg)
 {
-	rules_flush_alarms(arg);
+	struct rules *r = arg;
+
+	r->alarms_due = 1;
+	rules_pump(r);
 }
 
-static void	rules_send_incidents(struct rules *);
+static int
+rules_final(const json_t *doc)
+{
+	const char *s = json_string_value(json_object_get(doc, "state"));
+
+	return s != NULL && strcmp(s, "suspected") != 0 &&
+	    strcmp(s, "confirmed") != 0;
+}
 
 static void
-rules_incident_done_cb(struct store *st, PGresult *res, void *arg)
+rules_incidents_done_cb(struct store *st, PGresult *res, void *arg)
 {
 	struct rules *r = arg;
-	struct rules_write *w = TAILQ_FIRST(&r->writes);
+	const char *uid;
+	json_t *doc;
+	void *tmp;
 
-	if (w == NULL)
-		return;
-	TAILQ_REMOVE(&r->writes, w, entry);
-	json_object_del(r->inflight, w->uid);
+	r->busy = 0;
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		r->st.write_errors++;
-		log_warnx("rules: incident %s not stored: %s", w->uid,
-		    store_errmsg(res));
-	} else {
-		r->st.incidents_written++;
-		log_debug("rules", "incident %s stored as %s", w->uid,
-		    PQgetvalue(res, 0, 0));
-	}
-	free(w->uid);
-	free(w);
-	rules_send_incidents(r);
+		log_warnx("rules: %zu incident(s) not stored%s: %s",
+		    json_object_size(r->sent), json_object_size(r->sent) > 1 ?
+		    ", sending them one by one" : "", store_errmsg(res));
+		/* One bad incident must not cost the others: again, singly. */
+		if (json_object_size(r->sent) > 1) {
+			json_object_foreach_safe(r->sent, tmp, uid, doc)
+				if (json_object_get(r->pending, uid) == NULL)
+					json_object_set(r->pending, uid, doc);
+			r->singly = 1;
+		}
+	} else
+		r->st.incidents_written += json_object_size(r->sent);
+	/* Finished incidents are done with: forget them. */
+	json_object_foreach_safe(r->sent, tmp, uid, doc)
+		if (rules_final(doc) && json_object_get(r->pending, uid) == NULL)
+			json_object_del(r->known, uid);
+	json_object_clear(r->sent);
+	if (json_object_size(r->pending) == 0)
+		r->singly = 0;
+	rules_pump(r);
 }
 
 /*
- * Send every incident that changed, one statement each. An incident with
- * a write on its way waits for its answer, and meanwhile its changes fold
- * into one: a storm that changes an incident 2,000 times in a second makes
- * a handful of writes, each with the latest state, never an older one
- * after a newer.
+ * Every incident that changed since the last statement, each with its
+ * latest state, in one statement (or one at a time after a failure).
  */
 static void
 rules_send_incidents(struct rules *r)
 {
-	const char *uid, *params[1];
-	struct rules_write *w;
-	json_t *doc;
+	const char *uid, *params[1], *state;
+	json_t *arr = json_array(), *doc;
 	void *tmp;
 	char *s;
 
 	json_object_foreach_safe(r->pending, tmp, uid, doc) {
-		if (json_object_get(r->inflight, uid) != NULL)
+		state = json_string_value(json_object_get(doc, "state"));
+		if (state != NULL && strcmp(state, "merged") == 0 &&
+		    json_object_get(r->known, uid) == NULL) {
+			/* Opened and absorbed before it was ever stored. */
+			r->st.incidents_skipped++;
+			json_object_del(r->pending, uid);
 			continue;
-		s = json_dumps(doc, JSON_COMPACT);
-		params[0] = s;
-		if (s == NULL || store_query(r->h->decide, rules_incident_sql,
-		    1, params, rules_incident_done_cb, r) != 0)
-			rules_refused(r, "incident writes", 1);
-		else {
-			w = xcalloc(1, sizeof(*w));
-			w->uid = xstrdup(uid);
-			TAILQ_INSERT_TAIL(&r->writes, w, entry);
-			json_object_set_new(r->inflight, uid, json_true());
 		}
-		free(s);
+		json_array_append(arr, doc);
+		json_object_set(r->sent, uid, doc);
+		json_object_set_new(r->known, uid, json_true());
 		json_object_del(r->pending, uid);
+		if (r->singly)
+			break;
 	}
+	if (json_array_size(arr) == 0) {
+		json_decref(arr);
+		return;
+	}
+	s = json_dumps(arr, JSON_COMPACT);
+	params[0] = s;
+	if (s == NULL || store_query(r->h->decide, rules_incident_sql, 1,
+	    params, rules_incidents_done_cb, r) != 0) {
+		rules_refused(r, "incident writes", json_array_size(arr));
+		json_object_clear(r->sent);
+	} else
+		r->busy = 1;
+	free(s);
+	json_decref(arr);
+}
+
+/* The one place that sends: incidents before alarms, one at a time. */
+static void
+rules_pump(struct rules *r)
+{
+	if (r->busy)
+		return;
+	if (json_object_size(r->pending) > 0)
+		rules_send_incidents(r);
+	if (!r->busy && r->alarms_due &&
+	    json_array_size(r->batch) > r->batch_off)
+		rules_send_alarms(r);
 }
 
 static void
@@ -280,9 +343,10 @@ rules_sink_alarm(void *arg, const struct alarm *a)
 		return;
 	r->st.alarms_queued++;
 	json_array_append_new(r->batch, o);
-	if (json_array_size(r->batch) >= RULES_BATCH_MAX)
-		rules_flush_alarms(r);
-	else if (!evtimer_pending(r->ev_flush, NULL))
+	if (json_array_size(r->batch) - r->batch_off >= RULES_BATCH_MAX) {
+		r->alarms_due = 1;
+		rules_pump(r);
+	} else if (!evtimer_pending(r->ev_flush, NULL))
 		rules_arm_usec(r->ev_flush, RULES_BATCH_USEC);
 }
 
@@ -295,7 +359,7 @@ rules_sink_incident(void *arg, const struct incident *inc)
 	if (o == NULL)
 		return;
 	json_object_set_new(r->pending, inc->uid, o);
-	rules_send_incidents(r);
+	rules_pump(r);
 }
 
 static void
@@ -588,6 +652,7 @@ rules_publish(struct rules *r, int final)
 	RULES_C("alarms_skipped", r->st.alarms_skipped);
 	RULES_C("alarm_batches", r->st.alarm_batches);
 	RULES_C("incidents_written", r->st.incidents_written);
+	RULES_C("incidents_skipped", r->st.incidents_skipped);
 	RULES_C("refused", r->st.refused);
 	RULES_C("write_errors", r->st.write_errors);
 	RULES_C("read_ports", r->st.read_ports);
@@ -664,8 +729,8 @@ rules_start(struct herald *h)
 	r->engine = engine_new(&r->policy, &rules_sink, r);
 	r->batch = json_array();
 	r->pending = json_object();
-	r->inflight = json_object();
-	TAILQ_INIT(&r->writes);
+	r->known = json_object();
+	r->sent = json_object();
 	r->ev_tick = evtimer_new(h->base, rules_tick_cb, r);
 	r->ev_flush = evtimer_new(h->base, rules_flush_cb, r);
 	r->ev_load = evtimer_new(h->base, rules_load_timeout_cb, r);
@@ -717,7 +782,6 @@ static void
 rules_stop(struct herald *h)
 {
 	struct rules *r = h->rules;
-	struct rules_write *w;
 
 	if (r == NULL)
 		return;
@@ -736,12 +800,8 @@ rules_stop(struct herald *h)
 	event_free(r->ev_stats);
 	json_decref(r->batch);
 	json_decref(r->pending);
-	json_decref(r->inflight);
-	while ((w = TAILQ_FIRST(&r->writes)) != NULL) {
-		TAILQ_REMOVE(&r->writes, w, entry);
-		free(w->uid);
-		free(w);
-	}
+	json_decref(r->known);
+	json_decref(r->sent);
 	rules_early_free(r);
 	free(r);
 	h->rules = NULL;

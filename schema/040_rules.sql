@@ -149,108 +149,117 @@ LANGUAGE sql IMMUTABLE AS $$
 	    ELSE 2 END;
 $$;
 
--- One alarm of a rules_write_alarms batch; false when its device is gone.
-CREATE FUNCTION rules_write_alarm(a jsonb) RETURNS boolean
+-- A batch of changed alarms as rows, the latest change of each key only
+-- (a key may come twice in a batch: raised, then cleared).
+CREATE FUNCTION rules_alarm_batch(batch jsonb)
+RETURNS TABLE (key text, device_id bigint, kind text, frame integer,
+    slot integer, port integer, onu integer, line bigint, state text,
+    source text, cause text, raise_count integer,
+    first_raised_at timestamptz, last_raised_at timestamptz,
+    cleared_at timestamptz, changed_at timestamptz, flapping boolean,
+    affected_onus integer, dying_gasp_onus integer, incident text)
+LANGUAGE sql STABLE AS $$
+	SELECT DISTINCT ON (r.key) r.key, r.device_id, r.kind, r.frame,
+	    r.slot, r.port, r.onu, r.line, r.state, r.source, r.cause,
+	    coalesce(r.raise_count, 1), r.first_raised_at,
+	    coalesce(r.last_raised_at, r.first_raised_at), r.cleared_at,
+	    r.changed_at, coalesce(r.flapping, false), r.affected_onus,
+	    r.dying_gasp_onus, r.incident
+	FROM jsonb_array_elements(batch) WITH ORDINALITY AS e(v, ord)
+	CROSS JOIN LATERAL jsonb_to_record(e.v) AS r(key text,
+	    device_id bigint, kind text, frame integer, slot integer,
+	    port integer, onu integer, line bigint, state text, source text,
+	    cause text, raise_count integer, first_raised_at timestamptz,
+	    last_raised_at timestamptz, cleared_at timestamptz,
+	    changed_at timestamptz, flapping boolean, affected_onus integer,
+	    dying_gasp_onus integer, incident text)
+	JOIN devices d ON d.id = r.device_id
+	ORDER BY r.key, e.ord DESC;
+$$;
+
+-- A batch of changed alarms, in the order they changed. Set-based: parsed
+-- once into a temporary table, then three statements for the whole batch, whatever its size (a storm sends
+-- thousands a second). Returns how many of the batch's entries name a
+-- device that exists; the others were deleted meanwhile and are skipped
+-- rather than failing the batch.
+--   1. An open row that the batch clears, or that a new life of the same
+--      key replaces, is closed.
+--   2. Raised: the open row of the key is inserted or brought up to date;
+--      never with an older change than it holds, and a raise re-sent after
+--      its clear was stored does nothing.
+--   3. Cleared with no row of that life: the whole life is inserted, once.
+CREATE FUNCTION rules_write_alarms(batch jsonb) RETURNS integer
 LANGUAGE plpgsql AS $$
-DECLARE
-	dev	bigint := (a->>'device_id')::bigint;
-	k	text := a->>'key';
-	first	timestamptz := (a->>'first_raised_at')::timestamptz;
-	changed	timestamptz := (a->>'changed_at')::timestamptz;
-	inc	bigint;
 BEGIN
-	-- KEY SHARE is what the foreign key takes: the device cannot be
-	-- deleted under us, and one that is gone already is skipped instead
-	-- of failing the whole batch.
-	PERFORM 1 FROM devices WHERE id = dev FOR KEY SHARE;
-	IF NOT FOUND THEN
-		RETURN false;
-	END IF;
-	IF a->>'incident' IS NOT NULL THEN
-		inc := rules_incident_id(a->>'incident');
-	END IF;
-	IF a->>'state' = 'raised' THEN
-		-- A raise sent again after its clear was stored is stale.
-		IF EXISTS (SELECT 1 FROM alarms WHERE reduction_key = k AND
-		    first_raised_at = first AND state = 'cleared' AND
-		    changed_at >= changed) THEN
-			RETURN true;
-		END IF;
-		INSERT INTO alarms AS o (device_id, kind, reduction_key, frame,
-		    slot, port, onu, line, state, source, cause, raise_count,
-		    first_raised_at, last_raised_at, changed_at, flapping,
-		    affected_onus, dying_gasp_onus, incident_id, incident_uid)
-		VALUES (dev, a->>'kind', k, (a->>'frame')::integer,
-		    (a->>'slot')::integer, (a->>'port')::integer,
-		    (a->>'onu')::integer, (a->>'line')::bigint, 'raised',
-		    a->>'source', a->>'cause',
-		    coalesce((a->>'raise_count')::integer, 1), first,
-		    coalesce((a->>'last_raised_at')::timestamptz, first), changed,
-		    coalesce((a->>'flapping')::boolean, false),
-		    (a->>'affected_onus')::integer,
-		    (a->>'dying_gasp_onus')::integer, inc, a->>'incident')
-		ON CONFLICT (reduction_key) WHERE state = 'raised' DO UPDATE SET
-		    source = EXCLUDED.source, cause = EXCLUDED.cause,
-		    raise_count = EXCLUDED.raise_count,
-		    last_raised_at = EXCLUDED.last_raised_at,
-		    changed_at = EXCLUDED.changed_at,
-		    flapping = EXCLUDED.flapping,
-		    affected_onus = EXCLUDED.affected_onus,
-		    dying_gasp_onus = EXCLUDED.dying_gasp_onus,
-		    incident_id = coalesce(EXCLUDED.incident_id, o.incident_id),
-		    incident_uid = coalesce(EXCLUDED.incident_uid, o.incident_uid)
-		WHERE o.changed_at IS NULL OR o.changed_at <= EXCLUDED.changed_at;
-		RETURN true;
-	END IF;
-	-- Cleared: close the open row, or record the whole life of an alarm
-	-- that was raised and cleared before it was ever stored.
-	UPDATE alarms SET state = 'cleared',
-	    cleared_at = coalesce((a->>'cleared_at')::timestamptz, changed),
-	    changed_at = changed, source = a->>'source',
-	    raise_count = coalesce((a->>'raise_count')::integer, raise_count),
-	    last_raised_at = coalesce((a->>'last_raised_at')::timestamptz,
-	        last_raised_at),
-	    flapping = coalesce((a->>'flapping')::boolean, flapping),
-	    incident_id = coalesce(inc, incident_id),
-	    incident_uid = coalesce(a->>'incident', incident_uid)
-	WHERE reduction_key = k AND state = 'raised';
-	IF FOUND THEN
-		RETURN true;
-	END IF;
+	-- Parsed once (times are the costly part), used by three statements.
+	CREATE TEMP TABLE IF NOT EXISTS rules_batch ON COMMIT DELETE ROWS AS
+	    SELECT * FROM rules_alarm_batch('[]') WITH NO DATA;
+	INSERT INTO rules_batch SELECT * FROM rules_alarm_batch(batch);
+
+	UPDATE alarms o SET state = 'cleared',
+	    cleared_at = CASE WHEN b.state = 'cleared' THEN
+	        coalesce(b.cleared_at, b.changed_at) ELSE b.first_raised_at END,
+	    changed_at = b.changed_at, source = b.source,
+	    raise_count = CASE WHEN b.state = 'cleared' THEN b.raise_count
+	        ELSE o.raise_count END,
+	    last_raised_at = CASE WHEN b.state = 'cleared' THEN
+	        b.last_raised_at ELSE o.last_raised_at END,
+	    flapping = CASE WHEN b.state = 'cleared' THEN b.flapping
+	        ELSE o.flapping END,
+	    incident_id = coalesce(rules_incident_id(b.incident), o.incident_id),
+	    incident_uid = coalesce(b.incident, o.incident_uid)
+	FROM rules_batch b
+	WHERE o.reduction_key = b.key AND o.state = 'raised' AND
+	    (b.state = 'cleared' OR o.first_raised_at <> b.first_raised_at) AND
+	    (o.changed_at IS NULL OR o.changed_at <= b.changed_at);
+
+	INSERT INTO alarms AS o (device_id, kind, reduction_key, frame, slot,
+	    port, onu, line, state, source, cause, raise_count,
+	    first_raised_at, last_raised_at, changed_at, flapping,
+	    affected_onus, dying_gasp_onus, incident_id, incident_uid)
+	SELECT b.device_id, b.kind, b.key, b.frame, b.slot, b.port, b.onu,
+	    b.line, 'raised', b.source, b.cause, b.raise_count,
+	    b.first_raised_at, b.last_raised_at, b.changed_at, b.flapping,
+	    b.affected_onus, b.dying_gasp_onus, rules_incident_id(b.incident),
+	    b.incident
+	FROM rules_batch b
+	WHERE b.state = 'raised' AND NOT EXISTS (SELECT 1 FROM alarms c
+	    WHERE c.reduction_key = b.key AND c.state = 'cleared' AND
+	    c.first_raised_at = b.first_raised_at AND
+	    c.changed_at >= b.changed_at)
+	ON CONFLICT (reduction_key) WHERE state = 'raised' DO UPDATE SET
+	    source = EXCLUDED.source, cause = EXCLUDED.cause,
+	    raise_count = EXCLUDED.raise_count,
+	    last_raised_at = EXCLUDED.last_raised_at,
+	    changed_at = EXCLUDED.changed_at, flapping = EXCLUDED.flapping,
+	    affected_onus = EXCLUDED.affected_onus,
+	    dying_gasp_onus = EXCLUDED.dying_gasp_onus,
+	    incident_id = coalesce(EXCLUDED.incident_id, o.incident_id),
+	    incident_uid = coalesce(EXCLUDED.incident_uid, o.incident_uid)
+	WHERE o.changed_at IS NULL OR o.changed_at <= EXCLUDED.changed_at;
+
 	INSERT INTO alarms (device_id, kind, reduction_key, frame, slot, port,
 	    onu, line, state, source, cause, raise_count, first_raised_at,
 	    last_raised_at, cleared_at, changed_at, flapping, affected_onus,
 	    dying_gasp_onus, incident_id, incident_uid)
-	VALUES (dev, a->>'kind', k, (a->>'frame')::integer,
-	    (a->>'slot')::integer, (a->>'port')::integer, (a->>'onu')::integer,
-	    (a->>'line')::bigint, 'cleared', a->>'source', a->>'cause',
-	    coalesce((a->>'raise_count')::integer, 1), first,
-	    coalesce((a->>'last_raised_at')::timestamptz, first),
-	    coalesce((a->>'cleared_at')::timestamptz, changed), changed,
-	    coalesce((a->>'flapping')::boolean, false),
-	    (a->>'affected_onus')::integer, (a->>'dying_gasp_onus')::integer,
-	    inc, a->>'incident')
+	SELECT b.device_id, b.kind, b.key, b.frame, b.slot, b.port, b.onu,
+	    b.line, 'cleared', b.source, b.cause, b.raise_count,
+	    b.first_raised_at, b.last_raised_at,
+	    coalesce(b.cleared_at, b.changed_at), b.changed_at, b.flapping,
+	    b.affected_onus, b.dying_gasp_onus, rules_incident_id(b.incident),
+	    b.incident
+	FROM rules_batch b
+	WHERE b.state = 'cleared' AND NOT EXISTS (SELECT 1 FROM alarms c
+	    WHERE c.reduction_key = b.key AND
+	    c.first_raised_at = b.first_raised_at)
 	ON CONFLICT (reduction_key, first_raised_at) WHERE state = 'cleared'
 	DO NOTHING;
-	RETURN true;
-END;
-$$;
 
--- A batch of changed alarms, in the order they changed (one key may come
--- twice: raised, then cleared). Returns how many were stored; the others
--- name a device that was deleted meanwhile and were skipped.
-CREATE FUNCTION rules_write_alarms(batch jsonb) RETURNS integer
-LANGUAGE plpgsql AS $$
-DECLARE
-	a	jsonb;
-	n	integer := 0;
-BEGIN
-	FOR a IN SELECT value FROM jsonb_array_elements(batch) LOOP
-		IF rules_write_alarm(a) THEN
-			n := n + 1;
-		END IF;
-	END LOOP;
-	RETURN n;
+	-- Entries of deleted devices are not in rules_batch; repeats of a key
+	-- count as stored.
+	RETURN (SELECT count(*) FROM jsonb_array_elements(batch) e
+	    WHERE (e->>'device_id')::bigint IN (SELECT device_id FROM
+	    rules_batch));
 END;
 $$;
 
@@ -377,6 +386,22 @@ BEGIN
 	UPDATE alarms SET incident_id = v_id
 	WHERE incident_uid = v_uid AND incident_id IS DISTINCT FROM v_id;
 	RETURN v_id;
+END;
+$$;
+
+-- Several incidents in one round trip (heraldd sends all that changed
+-- since its last statement); returns how many.
+CREATE FUNCTION rules_write_incidents(batch jsonb) RETURNS integer
+LANGUAGE plpgsql AS $$
+DECLARE
+	i	jsonb;
+	n	integer := 0;
+BEGIN
+	FOR i IN SELECT value FROM jsonb_array_elements(batch) LOOP
+		PERFORM rules_write_incident(i);
+		n := n + 1;
+	END LOOP;
+	RETURN n;
 END;
 $$;
 
