@@ -911,6 +911,7 @@ engine_lone(struct engine *en, struct ealarm *e, const struct place *pl,
     rtime_t now)
 {
 	struct eincident *in;
+	size_t n;
 
 	if (e->a.kind == KIND_ONU_DYING_GASP && e->dg_until == 0) {
 		engine_wait(en, e, &e->dg_until, now +
@@ -918,6 +919,9 @@ engine_lone(struct engine *en, struct ealarm *e, const struct place *pl,
 		return;
 	}
 	if (e->a.kind == KIND_ONU_DYING_GASP && e->dg_until > now)
+		return;
+	/* Nobody behind it (not in the inventory): an alarm, no incident. */
+	if (engine_accounts(en, pl, &n) == NULL || n == 0)
 		return;
 	in = inc_new(en, pl, cause_of_root(e->a.kind), 1, now);
 	inc_add(en, in, e, now);

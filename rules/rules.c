@@ -64,6 +64,7 @@ static const char rules_load_sql[] = "SELECT rules_load_open()";
 static const char rules_windows_sql[] = "SELECT rules_load_windows()";
 
 static cfg_opt_t rules_opts[] = {
+	CFG_BOOL("enabled", cfg_true, CFGF_NONE),
 	CFG_STR("policy", RULES_POLICY_DEFAULT, CFGF_NONE),
 	CFG_INT("stats_interval", 60, CFGF_NONE),
 	CFG_END()
@@ -719,6 +720,12 @@ rules_start(struct herald *h)
 	struct timeval windows = { RULES_WINDOWS_SEC, 0 };
 	struct timeval load = { RULES_LOAD_TIMEOUT, 0 };
 
+	if (!cfg_getbool(rules_section(h->conf->cfg), "enabled")) {
+		/* Collect only (benchmarks, a collector-only instance). */
+		log_info("rules: disabled: events are collected, not decided");
+		free(r);
+		return 0;
+	}
 	r->h = h;
 	if (rules_policy_read(h->conf->cfg, &r->policy) != 0) {
 		free(r);
