@@ -22,6 +22,8 @@ struct ealarm {
 	TAILQ_ENTRY(ealarm)	 port_entry;	/* raised ONU alarms of a port */
 	TAILQ_ENTRY(ealarm)	 timed_entry;	/* has a deadline */
 	TAILQ_ENTRY(ealarm)	 cl_entry;	/* cleared, kept a while */
+	TAILQ_ENTRY(ealarm)	 dirty_entry;	/* repeats not yet handed out */
+	int			 dirty;
 	void			*port;		/* the port list it is on */
 	int			 timed;
 	char			 splitter[64];	/* ONU alarms: its splitter */

@@ -56,10 +56,12 @@ struct engine {
 	void			*by_scope;	/* open incidents by scope key */
 	void			*ports;		/* struct eport by key */
 	TAILQ_HEAD(, eport)	 port_list;
+	TAILQ_HEAD(, ealarm)	 dirty;		/* repeated since handed out */
 	struct maint_window	*windows;
 	size_t			 nwindows;
 	rtime_t			 dirty_due;	/* flush evidence changes then */
 	rtime_t			 due;		/* earliest deadline, 0 = none */
+	rtime_t			 repeats_due;	/* hand out repeated alarms */
 	struct engine_stats	 st;
 };
 
@@ -437,8 +439,32 @@ inc_touch(struct engine *en, struct eincident *in, rtime_t now)
 static void
 alarm_emit(struct engine *en, struct ealarm *e)
 {
+	if (e->dirty) {
+		TAILQ_REMOVE(&en->dirty, e, dirty_entry);
+		e->dirty = 0;
+	}
 	if (en->sink.alarm)
 		en->sink.alarm(en->arg, &e->a);
+}
+
+/*
+ * A repeat (the same trap again, from a second trap target or a device
+ * that says it every few seconds) changes only a count and a time: it is
+ * handed out every few seconds, once, however many came meanwhile, so
+ * that a device repeating itself costs the database nothing per trap.
+ */
+#define ENGINE_REPEATS_USEC	(5 * RTIME_SEC)
+static void
+alarm_touch(struct engine *en, struct ealarm *e, rtime_t now)
+{
+	if (e->dirty)
+		return;
+	e->dirty = 1;
+	TAILQ_INSERT_TAIL(&en->dirty, e, dirty_entry);
+	if (en->repeats_due == 0) {
+		en->repeats_due = now + ENGINE_REPEATS_USEC;
+		engine_due(en, en->repeats_due);
+	}
 }
 
 static int
@@ -1068,6 +1094,7 @@ engine_new(const struct policy *p, const struct engine_sink *sink, void *arg)
 	en->alarms = alarm_table_new();
 	TAILQ_INIT(&en->open);
 	TAILQ_INIT(&en->port_list);
+	TAILQ_INIT(&en->dirty);
 	return en;
 }
 
@@ -1128,7 +1155,7 @@ engine_event(struct engine *en, const struct herald_event *ev, rtime_t now)
 		break;
 	case ALARM_REPEATED:
 		en->st.repeats++;
-		alarm_emit(en, e);
+		alarm_touch(en, e, now);
 		break;
 	case ALARM_CLEARED:
 		en->st.alarms_cleared++;
@@ -1221,7 +1248,12 @@ engine_tick(struct engine *en, rtime_t now)
 				inc_emit(en, in);
 			}
 	}
-	en->due = next_of(next, en->dirty_due);
+	if (en->repeats_due != 0 && en->repeats_due <= now) {
+		en->repeats_due = 0;
+		while ((e = TAILQ_FIRST(&en->dirty)) != NULL)
+			alarm_emit(en, e);
+	}
+	en->due = next_of(next_of(next, en->dirty_due), en->repeats_due);
 	return en->due;
 }
 
