@@ -6,7 +6,8 @@
  * PONS x ONUS traps an OLT, interleaved across OLTs and paced over SECONDS
  * with sendmmsg. Encoded once with net-snmp before the clock starts.
  *
- * usage: stormblast HOST PORT OLTS BOARDS PONS ONUS SECONDS [FIRST_OLT]
+ * usage: stormblast HOST PORT OLTS BOARDS PONS ONUS SECONDS [FIRST_OLT
+ *        [FIRST_SLOT]]   (slots FIRST_SLOT .. FIRST_SLOT + BOARDS - 1)
  * prints: sent=N seconds=S last_sent=EPOCH (the wall clock of the last
  * datagram, for the receiver's latency).
  */
@@ -95,6 +96,7 @@ main(int argc, char **argv)
 	struct timespec t0, wall;
 	netsnmp_session s;
 	long olts, boards, pons, onus, per, count, j, sent = 0, first;
+	long first_slot;
 	long *next;
 	double secs, rate;
 	u_char ***pkt;
@@ -109,6 +111,7 @@ main(int argc, char **argv)
 	onus = atol(argv[6]);
 	secs = atof(argv[7]);
 	first = argc > 8 ? atol(argv[8]) : 1;
+	first_slot = argc > 9 ? atol(argv[9]) : 1;
 	per = boards * pons * onus;
 	count = olts * per;
 	rate = count / (secs > 0 ? secs : 1);
@@ -135,7 +138,8 @@ main(int argc, char **argv)
 		plen[k] = calloc((size_t)per, sizeof(**plen));
 		/* Slots from 1, PON ports and ONT ids from 0. */
 		for (j = 0; j < per; j++)
-			pkt[k][j] = encode(&s, make_dg(1 + j / (pons * onus),
+			pkt[k][j] = encode(&s, make_dg(first_slot +
+			    j / (pons * onus),
 			    (j / onus) % pons, j % onus), &plen[k][j]);
 		fds[k] = socket(AF_INET, SOCK_DGRAM, 0);
 		memset(&from, 0, sizeof(from));

@@ -509,6 +509,8 @@ rules_restore(struct rules *r, const json_t *doc)
 			continue;
 		}
 		engine_restore_incident(r->engine, &inc);
+		/* Stored: its end (a merge too) must be written. */
+		json_object_set_new(r->known, inc.uid, json_true());
 		free(inc.accounts);
 		r->st.restored_incidents++;
 	}
