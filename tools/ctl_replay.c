@@ -10,8 +10,8 @@
  * Input: JSON lines (one event an object: "t" seconds or "at" ISO 8601,
  * "device" name or "device_id", "kind", "action", "frame", "slot",
  * "port", "onu", "line", "cause", "source", "affected_onus",
- * "dying_gasp_onus"), or the events table's COPY text (as "COPY events
- * TO STDOUT" writes it), or --from-db FROM TO.
+ * "dying_gasp_onus"), or the events table's COPY text (as "COPY (SELECT
+ * * FROM events WHERE ...) TO STDOUT" writes it), or --from-db FROM TO.
  */
 #include "config.h"
 
@@ -263,7 +263,7 @@ copy_num(char *f)
 }
 
 /*
- * One row of "COPY events TO STDOUT": head, at, uid, device_id, source,
+ * One row of "COPY (SELECT * FROM events) TO STDOUT": head, at, uid, device_id, source,
  * kind, action, frame, slot, port, onu, line, if_index, cause, ...,
  * varbinds, affected_onus, dying_gasp_onus (schema 010 and 012).
  */

@@ -83,7 +83,8 @@ have=$(sed -n '/^incidents:/,/^events=/p' "$TEST_TMP/replay.out" | grep '^  ' |
 is "heraldctl replay --from-db decides the same" "$have" "$dev power_cut 2048"
 
 # And from the table's COPY text, as an operator would export a night.
-psql -X -q -d "$db" -c "COPY events TO STDOUT" >"$TEST_TMP/events.copy"
+psql -X -q -d "$db" -c "COPY (SELECT * FROM events ORDER BY at, uid) TO STDOUT" \
+	>"$TEST_TMP/events.copy"
 "$HERALDCTL" -c /nonexistent -d "$db" replay -q "$TEST_TMP/events.copy" \
 	>"$TEST_TMP/replay2.out" 2>&1
 have=$(sed -n '/^incidents:/,/^events=/p' "$TEST_TMP/replay2.out" | grep '^  ' |
