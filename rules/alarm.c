@@ -19,11 +19,13 @@ struct early {
 	char		 key[KIND_KEY_MAX];
 	rtime_t		 at;		/* the clear's time */
 	rtime_t		 until;		/* forgotten then */
+	TAILQ_ENTRY(early) entry;	/* oldest first */
 };
 
 struct alarm_table {
 	void			*tree;		/* struct ealarm *, by key */
 	void			*early;		/* struct early *, by key */
+	TAILQ_HEAD(, early)	 early_list;	/* the same, oldest first */
 	size_t			 nearly;
 	size_t			 nopen;
 	TAILQ_HEAD(, ealarm)	 timed;
@@ -51,6 +53,7 @@ alarm_table_new(void)
 
 	TAILQ_INIT(&t->timed);
 	TAILQ_INIT(&t->cleared);
+	TAILQ_INIT(&t->early_list);
 	return t;
 }
 
@@ -69,7 +72,7 @@ alarm_table_free(struct alarm_table *t)
 	if (t == NULL)
 		return;
 	tdestroy(t->tree, alarm_free);
-	tdestroy(t->early, free);
+	tdestroy(t->early, free);	/* the list holds the same */
 	free(t);
 }
 
@@ -237,10 +240,21 @@ alarm_early_add(struct alarm_table *t, const struct policy *p,
 	if (*f != x) {
 		free(x);
 		x = *f;
+		TAILQ_REMOVE(&t->early_list, x, entry);
 	} else
 		t->nearly++;
+	TAILQ_INSERT_TAIL(&t->early_list, x, entry);
 	x->at = now;
 	x->until = now + (rtime_t)p->early_clear_window * RTIME_SEC;
+}
+
+static void
+alarm_early_drop(struct alarm_table *t, struct early *x)
+{
+	TAILQ_REMOVE(&t->early_list, x, entry);
+	tdelete(x, &t->early, early_cmp);
+	free(x);
+	t->nearly--;
 }
 
 /* Does an early clear cancel a raise at this time? Used up either way. */
@@ -257,9 +271,7 @@ alarm_early_take(struct alarm_table *t, const char *key, rtime_t now)
 		return 0;
 	x = *f;
 	cancels = now <= x->until;
-	tdelete(x, &t->early, early_cmp);
-	free(x);
-	t->nearly--;
+	alarm_early_drop(t, x);
 	return cancels;
 }
 
@@ -322,6 +334,7 @@ alarm_tick(struct alarm_table *t, const struct policy *p, rtime_t now,
     void (*cb)(struct ealarm *, void *), void *arg)
 {
 	struct ealarm *e, *next;
+	struct early *x;
 	rtime_t quiet = (rtime_t)p->flap_quiet * RTIME_SEC, due, next_at = 0;
 	rtime_t keep = (rtime_t)p->flap_window * RTIME_SEC;
 
@@ -345,6 +358,9 @@ alarm_tick(struct alarm_table *t, const struct policy *p, rtime_t now,
 			alarm_set_timed(t, e, 0);
 		cb(e, arg);
 	}
+	/* Clears no raise came for: a clear of nothing, forgotten. */
+	while ((x = TAILQ_FIRST(&t->early_list)) != NULL && x->until < now)
+		alarm_early_drop(t, x);
 	for (e = TAILQ_FIRST(&t->cleared); e != NULL &&
 	    e->a.cleared_at + keep <= now; e = next) {
 		next = TAILQ_NEXT(e, cl_entry);

@@ -450,10 +450,10 @@ alarm_emit(struct engine *en, struct ealarm *e)
 /*
  * A repeat (the same trap again, from a second trap target or a device
  * that says it every few seconds) changes only a count and a time: it is
- * handed out every few seconds, once, however many came meanwhile, so
- * that a device repeating itself costs the database nothing per trap.
+ * handed out every policy repeat_interval (30 s), once, however many came
+ * meanwhile, so that a device repeating itself costs the database nothing
+ * per trap.
  */
-#define ENGINE_REPEATS_USEC	(5 * RTIME_SEC)
 static void
 alarm_touch(struct engine *en, struct ealarm *e, rtime_t now)
 {
@@ -462,7 +462,8 @@ alarm_touch(struct engine *en, struct ealarm *e, rtime_t now)
 	e->dirty = 1;
 	TAILQ_INSERT_TAIL(&en->dirty, e, dirty_entry);
 	if (en->repeats_due == 0) {
-		en->repeats_due = now + ENGINE_REPEATS_USEC;
+		en->repeats_due = now +
+		    (rtime_t)en->p.repeat_interval * RTIME_SEC;
 		engine_due(en, en->repeats_due);
 	}
 }

@@ -47,6 +47,7 @@ static cfg_opt_t policy_opts[] = {
 	CFG_INT("straggler_grace", 60, CFGF_NONE),
 	CFG_INT("dying_gasp_persist", 1800, CFGF_NONE),
 	CFG_INT("early_clear_window", 10, CFGF_NONE),
+	CFG_INT("repeat_interval", 30, CFGF_NONE),
 	CFG_SEC("flap", flap_opts, CFGF_NONE),
 	CFG_END()
 };
@@ -106,6 +107,7 @@ policy_defaults(struct policy *p)
 	p->straggler_grace = 60;
 	p->dying_gasp_persist = 1800;
 	p->early_clear_window = 10;
+	p->repeat_interval = 30;
 	p->flap_count = 5;
 	p->flap_window = 600;
 	p->flap_quiet = 300;
@@ -143,6 +145,7 @@ policy_extract(struct policy *p, cfg_t *cfg)
 	p->straggler_grace = (int)cfg_getint(cfg, "straggler_grace");
 	p->dying_gasp_persist = (int)cfg_getint(cfg, "dying_gasp_persist");
 	p->early_clear_window = (int)cfg_getint(cfg, "early_clear_window");
+	p->repeat_interval = (int)cfg_getint(cfg, "repeat_interval");
 	p->flap_count = (int)cfg_getint(fl, "count");
 	p->flap_window = (int)cfg_getint(fl, "window");
 	p->flap_quiet = (int)cfg_getint(fl, "quiet");
@@ -153,7 +156,7 @@ policy_load(struct policy *p, const char *path)
 {
 	static const char *const nonneg[] = {
 		"hold_down", "dying_gasp_persist", "early_clear_window",
-		"straggler_grace",
+		"straggler_grace", "repeat_interval",
 		"infer|window", "infer|min_onus", "infer|rollup_min",
 		"flap|count", "flap|window", "flap|quiet", NULL
 	};

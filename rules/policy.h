@@ -22,6 +22,7 @@ struct policy {
 	int	 dying_gasp_persist;	/* seconds: a lone dying gasp is a fault */
 	/* Alarms */
 	int	 early_clear_window;	/* seconds a clear waits for its raise */
+	int	 repeat_interval;	/* seconds between writes of repeats */
 	int	 flap_count;		/* more transitions than this ... */
 	int	 flap_window;		/* ... within this many seconds: flapping */
 	int	 flap_quiet;		/* seconds clear before a flapping alarm clears */

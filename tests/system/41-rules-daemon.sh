@@ -31,6 +31,7 @@ INSERT INTO subscribers (account, phones, onu_id)
 
 cat >"$TEST_TMP/policy.conf" <<'EOF'
 hold_down = 3
+repeat_interval = 1
 EOF
 write_conf "$TEST_TMP/h.conf" "$db" "
 trap {
