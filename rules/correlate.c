@@ -965,7 +965,7 @@ engine_root(struct engine *en, struct ealarm *e, const struct place *pl,
 {
 	struct eincident *in = inc_cover(en, pl);
 
-	if (in != NULL && strcmp(in->i.scope_key, "") != 0 &&
+	if (in != NULL &&
 	    !(in->pl.kind == pl->kind && place_contains(&in->pl, pl))) {
 		/* Something above already holds it. */
 		inc_add(en, in, e, now);
