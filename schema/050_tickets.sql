@@ -265,6 +265,24 @@ $$;
 CREATE TRIGGER tickets_open BEFORE INSERT ON tickets
 	FOR EACH ROW EXECUTE FUNCTION ticket_open();
 
+-- Investigation may be extended, to at most 15 working days.
+CREATE FUNCTION ticket_deadlines() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+	IF NEW.kind = 'complaint' AND NEW.investigation_due >
+	    add_working_days(NEW.opened_at, 15) THEN
+		RAISE EXCEPTION 'ticket %: investigation may take at most 15 working days (until %)',
+		    NEW.id, add_working_days(NEW.opened_at, 15)
+		    USING ERRCODE = 'check_violation';
+	END IF;
+	RETURN NEW;
+END;
+$$;
+CREATE TRIGGER tickets_deadlines BEFORE UPDATE OF investigation_due ON tickets
+	FOR EACH ROW WHEN (NEW.investigation_due IS DISTINCT FROM
+	    OLD.investigation_due)
+	EXECUTE FUNCTION ticket_deadlines();
+
 -- Each deadline that has passed without its milestone, one row per
 -- ticket and deadline, for tickets still open.
 CREATE VIEW tickets_overdue AS

@@ -7,7 +7,7 @@
 # open their ticket under the outage ticket.
 . "${top_srcdir:-.}/tests/lib/tap.sh"
 need_db
-plan 61
+plan 66
 
 db=$(new_db)
 "$HERALDCTL" db migrate -d "$db" >/dev/null || { fail "migrate"; exit 1; }
@@ -91,6 +91,78 @@ like "an unknown role is refused" \
 is "other columns change without a role (assignee, team)" \
 	"$(q "$db" "UPDATE tickets SET assignee = 'li', team = 'field' WHERE id = $rp2 RETURNING assignee" | head -1)" "li"
 
+# Every kind x role x pair of states, tried for real: each ticket is put in
+# its from-state with triggers off (session_replication_role), then moved
+# with the role. What passes must be exactly this matrix, written out here
+# rather than read from ticket_transitions.
+q "$db" "
+CREATE TEMP TABLE steps (f text, t text);
+INSERT INTO steps VALUES ('new','acknowledged'), ('new','dispatched'),
+	('new','resolved'), ('acknowledged','dispatched'),
+	('acknowledged','in_progress'), ('acknowledged','resolved'),
+	('dispatched','in_progress'), ('dispatched','resolved'),
+	('in_progress','resolved'), ('resolved','closed'),
+	('resolved','reopened'), ('closed','reopened'),
+	('reopened','acknowledged'), ('reopened','dispatched'),
+	('reopened','in_progress'), ('reopened','resolved'),
+	('new','cancelled'), ('acknowledged','cancelled'),
+	('dispatched','cancelled'), ('in_progress','cancelled'),
+	('reopened','cancelled');
+CREATE TABLE expected_matrix AS
+	SELECT k, 'noc' r, f, t FROM steps, unnest('{outage,repair}'::text[]) k
+	UNION SELECT 'complaint', 'cs', f, t FROM steps
+	UNION SELECT k, 'admin', f, t FROM steps,
+	    unnest('{outage,repair,complaint}'::text[]) k
+	UNION SELECT k, 'admin', 'cancelled', 'reopened'
+	    FROM unnest('{outage,repair,complaint}'::text[]) k
+	UNION SELECT k, 'herald', f, 'resolved' FROM
+	    unnest('{outage,repair,complaint}'::text[]) k,
+	    unnest('{new,acknowledged,dispatched,in_progress,reopened}'::text[]) f
+	UNION SELECT k, 'herald', f, 'cancelled' FROM
+	    unnest('{outage,repair}'::text[]) k,
+	    unnest('{new,acknowledged,dispatched,in_progress,reopened}'::text[]) f;
+INSERT INTO incidents (id, kind, scope, title) VALUES (9000, 'x', 'port', 'matrix');
+INSERT INTO complaints (id, channel, content) VALUES (9000, 'web', 'matrix');
+CREATE TABLE tried_matrix (k text, r text, f text, t text, allowed boolean);
+DO \$\$
+DECLARE
+	k text; r text; f text; t text; v_id bigint;
+	states text[] := '{new,acknowledged,dispatched,in_progress,resolved,closed,reopened,cancelled}';
+BEGIN
+	FOREACH k IN ARRAY '{outage,repair,complaint}'::text[] LOOP
+	FOREACH r IN ARRAY '{noc,cs,admin,herald}'::text[] LOOP
+	FOREACH f IN ARRAY states LOOP
+	FOREACH t IN ARRAY states LOOP
+		CONTINUE WHEN f = t;
+		PERFORM set_config('herald.role', '', false);
+		INSERT INTO tickets (kind, title,
+		    incident_id, complaint_id)
+		VALUES (k, 'matrix', CASE k WHEN 'complaint' THEN NULL ELSE 9000 END,
+		    CASE k WHEN 'complaint' THEN 9000 END)
+		RETURNING id INTO v_id;
+		SET session_replication_role = replica;
+		UPDATE tickets SET state = f WHERE id = v_id;
+		SET session_replication_role = origin;
+		PERFORM set_config('herald.role', r, false);
+		BEGIN
+			UPDATE tickets SET state = t WHERE id = v_id;
+			INSERT INTO tried_matrix VALUES (k, r, f, t, true);
+		EXCEPTION WHEN check_violation THEN
+			INSERT INTO tried_matrix VALUES (k, r, f, t, false);
+		END;
+		DELETE FROM tickets WHERE id = v_id;
+	END LOOP; END LOOP; END LOOP; END LOOP;
+END;
+\$\$;
+" >/dev/null
+is "every kind x role x transition was tried (3 x 4 x 8 x 7)" \
+	"$(q "$db" "SELECT count(*) FROM tried_matrix")" 672
+is "what the database allows is exactly the expected matrix" \
+	"$(q "$db" "SELECT count(*) FROM ((SELECT k, r, f, t FROM tried_matrix WHERE allowed EXCEPT SELECT * FROM expected_matrix) UNION ALL (SELECT * FROM expected_matrix EXCEPT SELECT k, r, f, t FROM tried_matrix WHERE allowed)) d")" 0
+is "allowed: 42 for the NOC, 21 for customer service, 66 for admin, 25 for heraldd" \
+	"$(q "$db" "SELECT string_agg(r || '=' || n, ' ' ORDER BY r) FROM (SELECT r, count(*) n FROM tried_matrix WHERE allowed GROUP BY r) x")" \
+	"admin=66 cs=21 herald=25 noc=42"
+
 # 2. Calendar and deadlines --------------------------------------------------
 
 awd() {
@@ -136,6 +208,13 @@ is "accepted and replied to: only investigation and solution are overdue" \
 like "the NOC may not touch a complaint ticket" \
 	"$(as noc "UPDATE tickets SET state = 'resolved' WHERE id = '$t0'" 2>&1)" \
 	"ERROR: .*for role noc on a complaint ticket"
+like "investigation may be extended, but not past 15 working days" \
+	"$(err "UPDATE tickets SET investigation_due = add_working_days(opened_at, 16) WHERE id = $t0")" \
+	"at most 15 working days"
+q "$db" "UPDATE tickets SET investigation_due = add_working_days(opened_at, 15) WHERE id = $t0" >/dev/null
+is "extended to 15 working days (to Mon 26 Oct, the make-up Saturday counted)" \
+	"$(q "$db" "SET TimeZone = 'Asia/Shanghai'; SELECT to_char(investigation_due, 'MM-DD HH24:MI') FROM tickets WHERE id = $t0")" \
+	"10-26 09:00"
 as cs "UPDATE tickets SET state = 'resolved' WHERE id = '$t0'" >/dev/null
 is "resolved, it is overdue no more" \
 	"$(q "$db" "SELECT count(*) FROM tickets_overdue WHERE id = '$t0'")" 0
