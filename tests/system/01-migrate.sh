@@ -29,7 +29,7 @@ inc=$(q "$db" "INSERT INTO incidents (kind, scope, title) VALUES ('pon.los','por
 tk=$(q "$db" "INSERT INTO tickets (kind, incident_id, title) VALUES ('outage', $inc, 't') RETURNING id" | head -1)
 out=$(q "$db" "UPDATE tickets SET state='closed' WHERE id=$tk" 2>&1)
 like "a ticket cannot go from new to closed" "$out" "no transition from new to closed"
-q "$db" "UPDATE tickets SET state='acknowledged' WHERE id=$tk" >/dev/null
+q "$db" "SET herald.role = 'noc'; UPDATE tickets SET state='acknowledged' WHERE id=$tk" >/dev/null
 is "allowed transitions are kept in ticket_history" \
 	"$(q "$db" "SELECT string_agg(coalesce(from_state,'-') || '>' || to_state, ',' ORDER BY id) FROM ticket_history WHERE ticket_id=$tk")" \
 	"->new,new>acknowledged"
