@@ -35,6 +35,7 @@ struct herald {
 	struct rules		*rules;
 	struct api		*api;
 	struct notify		*notify;
+	struct sla		*sla;
 };
 
 /* heraldd's main(); a library function so that tests can link it. */

@@ -12,6 +12,7 @@ extern const struct herald_module heartbeat_module;
 extern const struct herald_module events_module;
 extern const struct herald_module inventory_module;
 extern const struct herald_module rules_module;
+extern const struct herald_module sla_module;
 extern const struct herald_module trap_module;
 extern const struct herald_module poll_module;
 
@@ -20,6 +21,7 @@ const struct herald_module *const herald_modules[] = {
 	&events_module,
 	&inventory_module,
 	&rules_module,
+	&sla_module,
 	&trap_module,
 	&poll_module,
 	NULL
