@@ -24,6 +24,58 @@ static const char stats_sql[] =
 	"ON CONFLICT (instance, collector, name) DO UPDATE "
 	"SET value = EXCLUDED.value, updated_at = EXCLUDED.updated_at";
 
+/*
+ * The last values of each collector, kept for /metrics (the loop thread
+ * only). Collectors are few and fixed: a list is enough.
+ */
+struct stats_last {
+	struct stats_last	*next;
+	char			*collector;
+	size_t			 n;
+	struct stats_counter	*c;
+};
+static struct stats_last *stats_list;
+
+static void
+stats_remember(const char *collector, const struct stats_counter *c,
+    size_t n)
+{
+	struct stats_last *l, **tail = &stats_list;
+	size_t i;
+
+	for (l = stats_list; l != NULL; tail = &l->next, l = l->next)
+		if (strcmp(l->collector, collector) == 0)
+			break;
+	if (l == NULL) {
+		l = xcalloc(1, sizeof(*l));
+		l->collector = xstrdup(collector);
+		*tail = l;
+	}
+	if (l->n != n) {
+		for (i = 0; i < l->n; i++)
+			free((char *)l->c[i].name);
+		free(l->c);
+		l->c = xcalloc(n, sizeof(*l->c));
+		for (i = 0; i < n; i++)
+			l->c[i].name = xstrdup(c[i].name);
+		l->n = n;
+	}
+	for (i = 0; i < n; i++)
+		l->c[i].value = c[i].value;
+}
+
+void
+stats_foreach(void (*cb)(const char *, const char *, unsigned long long,
+    void *), void *arg)
+{
+	struct stats_last *l;
+	size_t i;
+
+	for (l = stats_list; l != NULL; l = l->next)
+		for (i = 0; i < l->n; i++)
+			cb(l->collector, l->c[i].name, l->c[i].value, arg);
+}
+
 const char *
 stats_instance(void)
 {
@@ -54,6 +106,7 @@ stats_publish(struct herald *h, const char *collector,
 	char *l;
 	size_t i;
 
+	stats_remember(collector, c, n);
 	evbuffer_add_printf(line, "stats %s:", collector);
 	for (i = 0; i < n; i++) {
 		evbuffer_add_printf(line, " %s=%llu", c[i].name, c[i].value);

@@ -24,6 +24,13 @@ struct stats_counter {
 void	stats_publish(struct herald *, const char *collector,
 	    const struct stats_counter *, size_t n, int final);
 
+/*
+ * The values last published, for /metrics: cb is called once per counter,
+ * collectors in the order they first published.
+ */
+void	stats_foreach(void (*cb)(const char *collector, const char *name,
+	    unsigned long long value, void *arg), void *arg);
+
 /* The instance name used in collector_stats: the host name. */
 const char *stats_instance(void);
 
