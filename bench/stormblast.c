@@ -17,168 +17,148 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
-#include <net-snmp/net-snmp-config.h>
-#include <net-snmp/net-snmp-includes.h>
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#define BATCH	8
+#include "blast.h"
 
-static const oid uptime[] = { 1, 3, 6, 1, 2, 1, 1, 3, 0 };
-static const oid trapoid[] = { 1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0 };
+#define BATCH	8		/* datagrams of one OLT in a row */
 
-static void
-add_int(netsnmp_pdu *pdu, const char *prefix, long v)
-{
-	oid name[MAX_OID_LEN];
-	size_t len = MAX_OID_LEN;
-	char buf[32];
+/* The storm: OLTs x (boards x PON ports x ONUs) dying gasps. */
+struct storm {
+	long		 olts, boards, pons, onus, per;
+	long		 first_olt, first_slot;
+	double		 seconds;
+	u_char		***pkt;		/* [olt][onu] */
+	size_t		**plen;
+	int		*fds;		/* one socket per OLT address */
+};
 
-	read_objid(prefix, name, &len);
-	name[len++] = 0;
-	snprintf(buf, sizeof(buf), "%ld", v);
-	snmp_add_var(pdu, name, len, 'i', buf);
-}
-
+/* hwGponProfOntDGAlarmTrap for one ONT. */
 static netsnmp_pdu *
 make_dg(long slot, long port, long ont)
 {
-	netsnmp_pdu *pdu = snmp_pdu_create(SNMP_MSG_TRAP2);
-
-	snmp_add_var(pdu, uptime, 9, 't', "4242");
-	snmp_add_var(pdu, trapoid, 11, 'o',
+	netsnmp_pdu *pdu = blast_trap("4242",
 	    "1.3.6.1.4.1.2011.6.128.1.1.12.2.2.0.18");
-	add_int(pdu, "1.3.6.1.4.1.2011.6.3.3.1.1.1", 0);
-	add_int(pdu, "1.3.6.1.4.1.2011.6.3.3.2.1.1", slot);
-	add_int(pdu, "1.3.6.1.4.1.2011.6.3.3.4.1.1", port);
-	add_int(pdu, "1.3.6.1.4.1.2011.6.128.1.1.2.43.1.1", ont);
+
+	blast_add_int(pdu, "1.3.6.1.4.1.2011.6.3.3.1.1.1", 0);
+	blast_add_int(pdu, "1.3.6.1.4.1.2011.6.3.3.2.1.1", slot);
+	blast_add_int(pdu, "1.3.6.1.4.1.2011.6.3.3.4.1.1", port);
+	blast_add_int(pdu, "1.3.6.1.4.1.2011.6.128.1.1.2.43.1.1", ont);
 	return pdu;
 }
 
-static u_char *
-encode(netsnmp_session *s, netsnmp_pdu *pdu, size_t *len)
+/* Every OLT's datagrams, encoded before the clock starts. */
+static void
+storm_encode(struct storm *st)
 {
-	size_t blen = 4096, off = 0;
-	u_char *buf = malloc(blen), *pkt;
+	netsnmp_session s;
+	long k, j;
 
-	pdu->version = SNMP_VERSION_2c;
-	pdu->community = (u_char *)strdup("public");
-	pdu->community_len = 6;
-	if (snmp_build(&buf, &blen, &off, s, pdu) != 0)
-		exit(1);
-	pkt = malloc(off);
-	memcpy(pkt, buf + blen - off, off);
-	*len = off;
-	free(buf);
-	snmp_free_pdu(pdu);
-	return pkt;
+	blast_init("stormblast", &s, "public");
+	st->pkt = calloc((size_t)st->olts, sizeof(*st->pkt));
+	st->plen = calloc((size_t)st->olts, sizeof(*st->plen));
+	for (k = 0; k < st->olts; k++) {
+		st->pkt[k] = calloc((size_t)st->per, sizeof(**st->pkt));
+		st->plen[k] = calloc((size_t)st->per, sizeof(**st->plen));
+		for (j = 0; j < st->per; j++)
+			st->pkt[k][j] = blast_encode(&s, make_dg(st->first_slot +
+			    j / (st->pons * st->onus), (j / st->onus) % st->pons,
+			    j % st->onus), &st->plen[k][j]);
+	}
 }
 
-static double
-elapsed(const struct timespec *t0)
+/* OLT K sends from 127.0.2.(FIRST_OLT + K), so heraldd sees devices. */
+static int
+storm_sockets(struct storm *st, const char *host, const char *port)
 {
-	struct timespec now;
+	struct sockaddr_in to, from;
+	char addr[32];
+	long k;
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (now.tv_sec - t0->tv_sec) + (now.tv_nsec - t0->tv_nsec) / 1e9;
+	memset(&to, 0, sizeof(to));
+	to.sin_family = AF_INET;
+	to.sin_port = htons((unsigned short)atoi(port));
+	inet_pton(AF_INET, host, &to.sin_addr);
+	st->fds = calloc((size_t)st->olts, sizeof(*st->fds));
+	for (k = 0; k < st->olts; k++) {
+		st->fds[k] = socket(AF_INET, SOCK_DGRAM, 0);
+		memset(&from, 0, sizeof(from));
+		from.sin_family = AF_INET;
+		snprintf(addr, sizeof(addr), "127.0.2.%ld", st->first_olt + k);
+		inet_pton(AF_INET, addr, &from.sin_addr);
+		if (bind(st->fds[k], (struct sockaddr *)&from,
+		    sizeof(from)) != 0 || connect(st->fds[k],
+		    (struct sockaddr *)&to, sizeof(to)) != 0) {
+			perror(addr);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Round robin over the OLTs, a few datagrams of one at a time, paced. */
+static long
+storm_send(struct storm *st, struct timespec *t0)
+{
+	struct mmsghdr msgs[BATCH];
+	struct iovec iov[BATCH];
+	long count = st->olts * st->per, sent = 0, due;
+	long *next = calloc((size_t)st->olts, sizeof(*next));
+	double rate = count / (st->seconds > 0 ? st->seconds : 1);
+	int k, n;
+
+	clock_gettime(CLOCK_MONOTONIC, t0);
+	for (k = 0; sent < count; k = (k + 1) % (int)st->olts) {
+		while (sent >= (due = (long)(blast_elapsed(t0) * rate) + 1)) {
+			struct timespec ts = { 0, 20000 };
+
+			nanosleep(&ts, NULL);
+		}
+		for (n = 0; n < BATCH && next[k] + n < st->per &&
+		    sent + n < due; n++) {
+			iov[n].iov_base = st->pkt[k][next[k] + n];
+			iov[n].iov_len = st->plen[k][next[k] + n];
+			memset(&msgs[n], 0, sizeof(msgs[n]));
+			msgs[n].msg_hdr.msg_iov = &iov[n];
+			msgs[n].msg_hdr.msg_iovlen = 1;
+		}
+		if (n > 0 && sendmmsg(st->fds[k], msgs, (unsigned)n, 0) != n)
+			break;
+		next[k] += n;
+		sent += n;
+	}
+	free(next);
+	return sent;
 }
 
 int
 main(int argc, char **argv)
 {
-	struct mmsghdr msgs[BATCH];
-	struct iovec iov[BATCH];
-	struct sockaddr_in to, from;
+	struct storm st;
 	struct timespec t0, wall;
-	netsnmp_session s;
-	long olts, boards, pons, onus, per, count, j, sent = 0, first;
-	long first_slot;
-	long *next;
-	double secs, rate;
-	u_char ***pkt;
-	size_t **plen;
-	int *fds, k, n;
+	long sent;
 
 	if (argc < 8)
 		return 64;
-	olts = atol(argv[3]);
-	boards = atol(argv[4]);
-	pons = atol(argv[5]);
-	onus = atol(argv[6]);
-	secs = atof(argv[7]);
-	first = argc > 8 ? atol(argv[8]) : 1;
-	first_slot = argc > 9 ? atol(argv[9]) : 1;
-	per = boards * pons * onus;
-	count = olts * per;
-	rate = count / (secs > 0 ? secs : 1);
-	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID,
-	    NETSNMP_DS_LIB_DONT_READ_CONFIGS, 1);
-	netsnmp_config("mibs :");
-	init_snmp("stormblast");
-	snmp_sess_init(&s);
-	s.version = SNMP_VERSION_2c;
-	s.community = (u_char *)"public";
-	s.community_len = 6;
-	pkt = calloc((size_t)olts, sizeof(*pkt));
-	plen = calloc((size_t)olts, sizeof(*plen));
-	next = calloc((size_t)olts, sizeof(*next));
-	fds = calloc((size_t)olts, sizeof(*fds));
-	memset(&to, 0, sizeof(to));
-	to.sin_family = AF_INET;
-	to.sin_port = htons((unsigned short)atoi(argv[2]));
-	inet_pton(AF_INET, argv[1], &to.sin_addr);
-	for (k = 0; k < olts; k++) {
-		char addr[32];
-
-		pkt[k] = calloc((size_t)per, sizeof(**pkt));
-		plen[k] = calloc((size_t)per, sizeof(**plen));
-		/* Slots from 1, PON ports and ONT ids from 0. */
-		for (j = 0; j < per; j++)
-			pkt[k][j] = encode(&s, make_dg(first_slot +
-			    j / (pons * onus),
-			    (j / onus) % pons, j % onus), &plen[k][j]);
-		fds[k] = socket(AF_INET, SOCK_DGRAM, 0);
-		memset(&from, 0, sizeof(from));
-		from.sin_family = AF_INET;
-		snprintf(addr, sizeof(addr), "127.0.2.%ld", first + k);
-		inet_pton(AF_INET, addr, &from.sin_addr);
-		if (bind(fds[k], (struct sockaddr *)&from, sizeof(from)) != 0 ||
-		    connect(fds[k], (struct sockaddr *)&to, sizeof(to)) != 0) {
-			perror(addr);
-			return 1;
-		}
-	}
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	/* Round robin over the OLTs, a few datagrams of one at a time. */
-	for (k = 0; sent < count; k = (k + 1) % (int)olts) {
-		long due = (long)(elapsed(&t0) * rate) + 1;
-
-		while (sent >= due) {
-			struct timespec ts = { 0, 20000 };
-
-			nanosleep(&ts, NULL);
-			due = (long)(elapsed(&t0) * rate) + 1;
-		}
-		for (n = 0; n < BATCH && next[k] + n < per && sent + n < due; n++) {
-			iov[n].iov_base = pkt[k][next[k] + n];
-			iov[n].iov_len = plen[k][next[k] + n];
-			memset(&msgs[n], 0, sizeof(msgs[n]));
-			msgs[n].msg_hdr.msg_iov = &iov[n];
-			msgs[n].msg_hdr.msg_iovlen = 1;
-		}
-		if (n == 0)
-			continue;
-		if (sendmmsg(fds[k], msgs, (unsigned)n, 0) != n)
-			return 1;
-		next[k] += n;
-		sent += n;
-	}
+	memset(&st, 0, sizeof(st));
+	st.olts = atol(argv[3]);
+	st.boards = atol(argv[4]);
+	st.pons = atol(argv[5]);
+	st.onus = atol(argv[6]);
+	st.seconds = atof(argv[7]);
+	st.first_olt = argc > 8 ? atol(argv[8]) : 1;
+	st.first_slot = argc > 9 ? atol(argv[9]) : 1;
+	st.per = st.boards * st.pons * st.onus;
+	storm_encode(&st);
+	if (storm_sockets(&st, argv[1], argv[2]) != 0)
+		return 1;
+	sent = storm_send(&st, &t0);
 	clock_gettime(CLOCK_REALTIME, &wall);
 	printf("sent=%ld seconds=%.3f last_sent=%ld.%06ld\n", sent,
-	    elapsed(&t0), (long)wall.tv_sec, wall.tv_nsec / 1000);
-	return 0;
+	    blast_elapsed(&t0), (long)wall.tv_sec, wall.tv_nsec / 1000);
+	return sent == st.olts * st.per ? 0 : 1;
 }

@@ -23,23 +23,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "blast.h"
+
 #define BATCH	64
-
-static const oid uptime[] = { 1, 3, 6, 1, 2, 1, 1, 3, 0 };
-static const oid trapoid[] = { 1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0 };
-
-static void
-add_int(netsnmp_pdu *pdu, const char *prefix, long v)
-{
-	oid name[MAX_OID_LEN];
-	size_t len = MAX_OID_LEN;
-	char buf[32];
-
-	read_objid(prefix, name, &len);
-	name[len++] = 0;
-	snprintf(buf, sizeof(buf), "%ld", v);
-	snmp_add_var(pdu, name, len, 'i', buf);
-}
 
 /* Huawei profile-mode ONT dying gasp / LOS, raise or clear. */
 static netsnmp_pdu *
@@ -51,18 +37,17 @@ make_trap(long i)
 		"1.3.6.1.4.1.2011.6.128.1.1.12.2.2.0.12",	/* LOS */
 		"1.3.6.1.4.1.2011.6.128.1.1.12.2.2.0.13",	/* LOS clear */
 	};
-	netsnmp_pdu *pdu = snmp_pdu_create(SNMP_MSG_TRAP2);
+	netsnmp_pdu *pdu;
 	oid name[MAX_OID_LEN];
 	size_t len = MAX_OID_LEN;
 	char buf[32];
 
 	snprintf(buf, sizeof(buf), "%ld", i);
-	snmp_add_var(pdu, uptime, 9, 't', buf);
-	snmp_add_var(pdu, trapoid, 11, 'o', oids[i % 4]);
-	add_int(pdu, "1.3.6.1.4.1.2011.6.3.3.1.1.1", 0);
-	add_int(pdu, "1.3.6.1.4.1.2011.6.3.3.2.1.1", (i / 2048) % 16);
-	add_int(pdu, "1.3.6.1.4.1.2011.6.3.3.4.1.1", (i / 128) % 16);
-	add_int(pdu, "1.3.6.1.4.1.2011.6.128.1.1.2.43.1.1", i % 128);
+	pdu = blast_trap(buf, oids[i % 4]);
+	blast_add_int(pdu, "1.3.6.1.4.1.2011.6.3.3.1.1.1", 0);
+	blast_add_int(pdu, "1.3.6.1.4.1.2011.6.3.3.2.1.1", (i / 2048) % 16);
+	blast_add_int(pdu, "1.3.6.1.4.1.2011.6.3.3.4.1.1", (i / 128) % 16);
+	blast_add_int(pdu, "1.3.6.1.4.1.2011.6.128.1.1.2.43.1.1", i % 128);
 	read_objid("1.3.6.1.4.1.2011.6.128.1.1.2.45.1.4.0", name, &len);
 	snmp_add_var(pdu, name, len, 's', "HG8245H");
 	return pdu;
@@ -86,33 +71,11 @@ main(int argc, char **argv)
 		return 64;
 	count = atol(argv[3]);
 	rate = atol(argv[4]);
-	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID,
-	    NETSNMP_DS_LIB_DONT_READ_CONFIGS, 1);
-	netsnmp_config("mibs :");
-	init_snmp("trapblast");
-	snmp_sess_init(&s);
-	s.version = SNMP_VERSION_2c;
-	s.community = (u_char *)(argc > 5 ? argv[5] : "public");
-	s.community_len = strlen((char *)s.community);
+	blast_init("trapblast", &s, argc > 5 ? argv[5] : "public");
 	pkt = calloc((size_t)count, sizeof(*pkt));
 	plen = calloc((size_t)count, sizeof(*plen));
-	for (i = 0; i < count; i++) {
-		netsnmp_pdu *pdu = make_trap(i);
-		size_t blen = 4096, off = 0;
-		u_char *buf = malloc(blen);
-
-		pdu->version = SNMP_VERSION_2c;
-		pdu->community = (u_char *)strdup((char *)s.community);
-		pdu->community_len = s.community_len;
-		/* Reverse encoding: the packet ends the buffer. */
-		if (snmp_build(&buf, &blen, &off, &s, pdu) != 0)
-			return 1;
-		pkt[i] = malloc(off);
-		memcpy(pkt[i], buf + blen - off, off);
-		plen[i] = off;
-		free(buf);
-		snmp_free_pdu(pdu);
-	}
+	for (i = 0; i < count; i++)
+		pkt[i] = blast_encode(&s, make_trap(i), &plen[i]);
 	fd = socket(AF_INET, SOCK_DGRAM, 0);
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;

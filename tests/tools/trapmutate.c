@@ -520,89 +520,123 @@ usage(void)
 	exit(64);
 }
 
-int
-main(int argc, char **argv)
+struct flood {
+	unsigned long long	 seed;
+	long			 n, rate, pct;
+	double			 maxsec;
+	const char		*from[SRC_N];
+	struct sockaddr_in	 to;
+	/* What was sent. */
+	long			 sent, valid, mutated, errors;
+	unsigned long		 count[M_N];
+};
+
+/* Options and the target, which must be on loopback: a flood stays here. */
+static void
+flood_options(struct flood *f, int argc, char **argv)
 {
-	unsigned long long seed = (unsigned long long)time(NULL);
-	unsigned long count[M_N] = { 0 };
-	long n = 10000, rate = 5000, pct = 10, i, valid = 0, mutated = 0,
-	    errors = 0;
-	double maxsec = 60;
-	const char *from[SRC_N] = { "127.0.0.1", "127.0.0.4" };
-	struct sockaddr_in to;
-	struct timespec t0;
-	struct dgram d;
-	char marker[64];
-	int c, fd[SRC_N], k;
+	int c;
 
 	while ((c = getopt(argc, argv, "s:n:r:p:t:H:Z:")) != -1) {
 		switch (c) {
-		case 's': seed = strtoull(optarg, NULL, 0); break;
-		case 'n': n = atol(optarg); break;
-		case 'r': rate = atol(optarg); break;
-		case 'p': pct = atol(optarg); break;
-		case 't': maxsec = atof(optarg); break;
-		case 'H': from[SRC_HW] = optarg; break;
-		case 'Z': from[SRC_ZTE] = optarg; break;
+		case 's': f->seed = strtoull(optarg, NULL, 0); break;
+		case 'n': f->n = atol(optarg); break;
+		case 'r': f->rate = atol(optarg); break;
+		case 'p': f->pct = atol(optarg); break;
+		case 't': f->maxsec = atof(optarg); break;
+		case 'H': f->from[SRC_HW] = optarg; break;
+		case 'Z': f->from[SRC_ZTE] = optarg; break;
 		default: usage();
 		}
 	}
-	if (argc - optind != 2 || n < 0 || rate <= 0 || pct < 0 || pct > 100)
+	if (argc - optind != 2 || f->n < 0 || f->rate <= 0 || f->pct < 0 ||
+	    f->pct > 100)
 		usage();
-	memset(&to, 0, sizeof(to));
-	to.sin_family = AF_INET;
-	to.sin_port = htons((unsigned short)atoi(argv[optind + 1]));
-	/* A flood is for loopback only. */
-	if (inet_pton(AF_INET, argv[optind], &to.sin_addr) != 1 ||
-	    (ntohl(to.sin_addr.s_addr) >> 24) != 127) {
+	f->to.sin_family = AF_INET;
+	f->to.sin_port = htons((unsigned short)atoi(argv[optind + 1]));
+	if (inet_pton(AF_INET, argv[optind], &f->to.sin_addr) != 1 ||
+	    (ntohl(f->to.sin_addr.s_addr) >> 24) != 127) {
 		fprintf(stderr, "trapmutate: %s is not a loopback address\n",
 		    argv[optind]);
-		return 64;
+		exit(64);
 	}
-	printf("seed=%llu\n", seed);
+}
+
+/* The next valid trap, with its marker "flood-valid:SEED:SEQ". */
+static void
+flood_valid(struct flood *f, struct dgram *d)
+{
+	char marker[64];
+	netsnmp_pdu *pdu;
+	struct dgram v;
+	int k;
+
+	snprintf(marker, sizeof(marker), "flood-valid:%llu:%ld", f->seed,
+	    f->valid);
+	pdu = make_valid((int)(f->valid % NBASE), f->valid % 32768, marker,
+	    &k);
+	v = encode(pdu, k);
+	memcpy(d->p, v.p, v.len);
+	d->len = v.len, d->src = v.src;
+	free(v.p);
+	f->valid++;
+}
+
+static void
+flood_run(struct flood *f, const int *fd, struct timespec *t0)
+{
+	struct dgram d;
+	long i;
+
+	d.p = malloc(DGRAM_MAX);
+	clock_gettime(CLOCK_MONOTONIC, t0);
+	for (i = 0; i < f->n && since(t0) < f->maxsec; i++) {
+		pace(t0, i, f->rate);
+		/* Valid ones evenly spread: exactly pct of every 100. */
+		if ((i + 1) * f->pct / 100 != i * f->pct / 100)
+			flood_valid(f, &d);
+		else {
+			make_mutant(&d, f->count);
+			f->mutated++;
+		}
+		if (sendto(fd[d.src], d.p, d.len, 0,
+		    (struct sockaddr *)&f->to, sizeof(f->to)) !=
+		    (ssize_t)d.len) {
+			fprintf(stderr, "trapmutate: datagram %ld: %s\n", i,
+			    strerror(errno));
+			f->errors++;
+		}
+	}
+	f->sent = i - f->errors;
+	free(d.p);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct flood f = { .n = 10000, .rate = 5000, .pct = 10, .maxsec = 60,
+	    .from = { "127.0.0.1", "127.0.0.4" } };
+	struct timespec t0;
+	int fd[SRC_N], k;
+
+	f.seed = (unsigned long long)time(NULL);
+	flood_options(&f, argc, argv);
+	printf("seed=%llu\n", f.seed);
 	fflush(stdout);
-	prng = seed;
+	prng = f.seed;
 	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID,
 	    NETSNMP_DS_LIB_DONT_READ_CONFIGS, 1);
 	netsnmp_config("mibs :");
 	init_snmp("trapmutate");
 	make_templates();
 	for (k = 0; k < SRC_N; k++)
-		fd[k] = open_from(from[k]);
-	d.p = malloc(DGRAM_MAX);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (i = 0; i < n && since(&t0) < maxsec; i++) {
-		pace(&t0, i, rate);
-		/* Valid ones evenly spread: exactly pct of every 100. */
-		if ((i + 1) * pct / 100 != i * pct / 100) {
-			netsnmp_pdu *pdu;
-			struct dgram v;
-
-			snprintf(marker, sizeof(marker), "flood-valid:%llu:%ld",
-			    seed, valid);
-			pdu = make_valid((int)(valid % NBASE), valid % 32768,
-			    marker, &k);
-			v = encode(pdu, k);
-			memcpy(d.p, v.p, v.len);
-			d.len = v.len, d.src = v.src;
-			free(v.p);
-			valid++;
-		} else {
-			make_mutant(&d, count);
-			mutated++;
-		}
-		if (sendto(fd[d.src], d.p, d.len, 0, (struct sockaddr *)&to,
-		    sizeof(to)) != (ssize_t)d.len) {
-			fprintf(stderr, "trapmutate: datagram %ld: %s\n", i,
-			    strerror(errno));
-			errors++;
-		}
-	}
-	printf("sent=%ld valid=%ld mutated=%ld errors=%ld", i - errors, valid,
-	    mutated, errors);
+		fd[k] = open_from(f.from[k]);
+	flood_run(&f, fd, &t0);
+	printf("sent=%ld valid=%ld mutated=%ld errors=%ld", f.sent, f.valid,
+	    f.mutated, f.errors);
 	for (k = 0; k < M_N; k++)
-		printf(" %s=%lu", mut_names[k], count[k]);
-	printf(" seconds=%.3f rate=%.0f\n", since(&t0), i / since(&t0));
-	free(d.p);
-	return errors ? 1 : 0;
+		printf(" %s=%lu", mut_names[k], f.count[k]);
+	printf(" seconds=%.3f rate=%.0f\n", since(&t0),
+	    (f.sent + f.errors) / since(&t0));
+	return f.errors ? 1 : 0;
 }
