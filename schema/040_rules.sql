@@ -452,12 +452,15 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- The maintenance windows that run now or later, for the engine.
-CREATE FUNCTION rules_load_windows() RETURNS jsonb
+-- The windows that end after a time: now for heraldd, the start of the
+-- recorded events for "heraldctl replay".
+CREATE FUNCTION rules_load_windows(since timestamptz DEFAULT now())
+RETURNS jsonb
 LANGUAGE sql STABLE AS $$
 	SELECT coalesce(jsonb_agg(jsonb_build_object(
 	    'id', id, 'device_id', device_id, 'frame', frame, 'slot', slot,
 	    'port', port, 'splitter', splitter,
 	    'starts_at', rules_us(starts_at), 'ends_at', rules_us(ends_at))
 	    ORDER BY starts_at, id), '[]')
-	FROM maintenance_windows WHERE ends_at > now();
+	FROM maintenance_windows WHERE ends_at > since;
 $$;

@@ -31,6 +31,7 @@
 #include "inventory.h"
 #include "log.h"
 #include "policy.h"
+#include "rules_json.h"
 #include "xmalloc.h"
 
 #define REPLAY_MAX_LINE		65536
@@ -398,49 +399,34 @@ replay_from_db(struct replay *r, const char *from, const char *to)
 }
 
 /*
- * The maintenance windows of the database (schema 040), as heraldd sees
- * them; a database without the table has none.
+ * The maintenance windows of the database as heraldd reads them
+ * (rules_load_windows), but all that end after the first event.
  */
 static void
 replay_windows(struct replay *r, struct engine *en)
 {
 	static const char sql[] =
-	    "SELECT id, device_id, frame, slot, port, splitter, "
-	    "(extract(epoch FROM starts_at) * 1000000)::bigint, "
-	    "(extract(epoch FROM ends_at) * 1000000)::bigint "
-	    "FROM maintenance_windows ORDER BY id";
-	PGresult *res = PQexec(r->conn, sql);
+	    "SELECT rules_load_windows(to_timestamp($1::double precision))";
 	struct maint_window *w;
-	int i, n;
+	json_error_t err;
+	json_t *doc = NULL;
+	PGresult *res;
+	char t0[32];
+	const char *params[1] = { t0 };
+	size_t n;
 
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		PQclear(res);
-		return;
+	snprintf(t0, sizeof(t0), "%.6f", (double)r->t0 / RTIME_SEC);
+	res = PQexecParams(r->conn, sql, 1, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK ||
+	    (doc = json_loads(PQgetvalue(res, 0, 0), 0, &err)) == NULL ||
+	    rules_json_to_windows(doc, &w, &n) != 0)
+		ctl_error("maintenance windows not read: %s",
+		    PQresultErrorMessage(res));
+	else {
+		engine_set_windows(en, w, n);
+		free(w);
 	}
-	n = PQntuples(res);
-	w = xcalloc((size_t)n + 1, sizeof(*w));
-	for (i = 0; i < n; i++) {
-		struct inventory_scope *sc = &w[i].scope;
-
-		w[i].id = strtoll(PQgetvalue(res, i, 0), NULL, 10);
-		sc->device_id = strtoll(PQgetvalue(res, i, 1), NULL, 10);
-		sc->frame = PQgetisnull(res, i, 2) ? -1 :
-		    atoi(PQgetvalue(res, i, 2));
-		sc->slot = PQgetisnull(res, i, 3) ? -1 :
-		    atoi(PQgetvalue(res, i, 3));
-		sc->port = PQgetisnull(res, i, 4) ? -1 :
-		    atoi(PQgetvalue(res, i, 4));
-		sc->onu = -1;
-		snprintf(w[i].splitter, sizeof(w[i].splitter), "%s",
-		    PQgetvalue(res, i, 5));
-		sc->kind = PQgetisnull(res, i, 2) ? INVENTORY_DEVICE :
-		    PQgetisnull(res, i, 4) ? INVENTORY_BOARD :
-		    w[i].splitter[0] ? INVENTORY_SPLITTER : INVENTORY_PORT;
-		w[i].starts_at = strtoll(PQgetvalue(res, i, 6), NULL, 10);
-		w[i].ends_at = strtoll(PQgetvalue(res, i, 7), NULL, 10);
-	}
-	engine_set_windows(en, w, (size_t)n);
-	free(w);
+	json_decref(doc);
 	PQclear(res);
 }
 
