@@ -828,6 +828,14 @@ rules_alarm(struct herald *h, int64_t device_id, const char *kind,
 	return engine_alarm(h->rules->engine, device_id, k, loc);
 }
 
+void
+rules_foreach_incident(struct herald *h,
+    void (*cb)(const struct incident *, void *), void *arg)
+{
+	if (h->rules != NULL && h->rules->engine != NULL)
+		engine_foreach_incident(h->rules->engine, cb, arg);
+}
+
 const struct herald_module rules_module = {
 	.name = "rules",
 	.opts = rules_opts,

@@ -19,4 +19,13 @@ struct alarm;
 const struct alarm *rules_alarm(struct herald *, int64_t device_id,
 		    const char *kind, const struct herald_location *);
 
+/*
+ * Every incident the engine holds (open, or ended and not yet stored), in
+ * opening order; nothing when no rules module runs. The incidents are the
+ * engine's: valid only during the call.
+ */
+struct incident;
+void		 rules_foreach_incident(struct herald *,
+		    void (*)(const struct incident *, void *), void *);
+
 #endif
