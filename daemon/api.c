@@ -104,6 +104,7 @@ static cfg_opt_t api_opts[] = {
 	CFG_INT("max_connections", 256, CFGF_NONE),
 	CFG_INT("timeout", 10, CFGF_NONE),
 	CFG_INT("max_body", 65536, CFGF_NONE),
+	CFG_INT("gauge_interval", 10, CFGF_NONE),
 	CFG_END()
 };
 
@@ -636,6 +637,7 @@ api_limits(struct api *a)
 
 	a->max_body = cfg_getint(sec, "max_body");
 	a->timeout = (int)cfg_getint(sec, "timeout");
+	a->gauge_interval = (int)cfg_getint(sec, "gauge_interval");
 	if (a->http != NULL)
 		evhttp_set_timeout(a->http, a->timeout);
 	/*
@@ -690,6 +692,8 @@ api_check(cfg_t *root)
 		conf_error(root, "api.max_connections must be 1..65536");
 	if (cfg_getint(sec, "timeout") < 1)
 		conf_error(root, "api.timeout must be positive");
+	if (cfg_getint(sec, "gauge_interval") < 1)
+		conf_error(root, "api.gauge_interval must be positive");
 	if (cfg_getint(sec, "max_body") < 1024 ||
 	    cfg_getint(sec, "max_body") > API_BODY_HARD)
 		conf_error(root, "api.max_body must be 1024..1048576");

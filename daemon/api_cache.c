@@ -6,10 +6,11 @@
  *              at start, after a reconnect and on NOTIFY api_tokens_changed;
  *   refs       for the rules engine's open incidents (by uid): the id the
  *              database gave it and its ticket's id, state and ETA, from
- *              NOTIFY api_refs as they change and read whole every minute
+ *              NOTIFY api_refs as they change and read whole now and then
  *              (schema/061_api_cache.sql);
  *   gauges     open alarms, incidents, tickets and queued messages, read
- *              every API_GAUGE_SECONDS for /metrics.
+ *              every api.gauge_interval seconds (10) for /metrics; the refs
+ *              are read whole every sixth time.
  *
  * All of it on the API's own connection.
  */
@@ -29,8 +30,7 @@
 #include "store.h"
 #include "xmalloc.h"
 
-#define API_REFS_SECONDS	60
-#define API_GAUGE_SECONDS	10
+#define API_REFS_EVERY		6	/* gauge periods: read refs whole */
 
 struct api_token {
 	char		 sha256[65];
@@ -312,7 +312,7 @@ api_cache_timer_cb(evutil_socket_t fd, short what, void *arg)
 	k->ticks++;
 	if (!k->tokens_ready)
 		api_tokens_read(k);
-	if (k->ticks % (API_REFS_SECONDS / API_GAUGE_SECONDS) == 0)
+	if (k->ticks % API_REFS_EVERY == 0)
 		api_refs_read(k);
 	api_gauges_read(k);
 }
@@ -321,7 +321,7 @@ struct api_cache *
 api_cache_new(struct api *a)
 {
 	struct api_cache *k = xcalloc(1, sizeof(*k));
-	struct timeval tv = { API_GAUGE_SECONDS, 0 };
+	struct timeval tv = { a->gauge_interval, 0 };
 
 	k->a = a;
 	k->db = api_db(a);

@@ -34,6 +34,7 @@ struct api {
 	size_t			 nconns_used;
 	long long		 max_body;
 	int			 timeout;
+	int			 gauge_interval;	/* seconds */
 	struct event		*lag_timer;
 	struct timespec		 lag_due;
 	double			 lag;		/* seconds, last probe */
