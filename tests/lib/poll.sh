@@ -3,6 +3,8 @@
 #
 #   poll_setup "SIM OPTIONS" [EXTRA CONF]  database, fleet, devices rows,
 #                                          heraldd; sets DB, HLOG, TRAP_PORT
+#                                          (EXTRA CONF goes in poll {};
+#                                          $POLL_TOP after the sections)
 #   poll_stat NAME                         the poller's counter NAME, as
 #                                          published in collector_stats
 #   alarm_set DEVICE                       raised alarms from events, one
@@ -66,6 +68,7 @@ log {
 	level = "debug"
 	debug = "poll"
 }
+${POLL_TOP:-}
 EOC
 	start_heraldd "$HCONF" "$HLOG"
 	wait_log "$HLOG" "poll: [0-9]+ devices" 15
