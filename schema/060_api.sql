@@ -807,7 +807,9 @@ $$;
 -- is what the lookup and the SMS tell subscribers, and the 050 trigger
 -- copies it to the ticket. The ticket is also set directly: that trigger
 -- keeps the old ETA when the incident's is cleared, and the incident's
--- own ticket may be another one.
+-- own ticket may be another one. An incident that has ended keeps its
+-- ETA: changing it would run the 050 trigger, which resolves the
+-- incident's ticket again when someone had reopened it.
 CREATE FUNCTION api_ticket_eta(args jsonb, role text, actor text)
 RETURNS jsonb
 LANGUAGE plpgsql AS $$
@@ -828,9 +830,10 @@ BEGIN
 	v_note := api_text(a, 'note', 2000);
 
 	v_t := api_ticket_lock(v_id);
-	IF v_t.kind IN ('outage', 'repair') AND v_t.incident_id IS NOT NULL THEN
-		UPDATE incidents SET estimated_restore_at = v_eta
-		WHERE id = v_t.incident_id;
+	IF v_t.kind IN ('outage', 'repair') THEN
+		UPDATE incidents i SET estimated_restore_at = v_eta
+		WHERE i.id = v_t.incident_id AND
+		    i.state IN ('suspected', 'confirmed');
 	END IF;
 	UPDATE tickets t SET eta = v_eta, updated_at = now()
 	WHERE t.id = v_id
