@@ -15,10 +15,10 @@
 -- Text is stored as given (quotes, 4-byte UTF-8, SQL in a complaint), only
 -- bounded in length.
 --
--- The parameters keep the names of the interface (args, role, actor); the
--- bodies copy role and actor into v_role and v_actor first, because
--- ticket_transitions and ticket_history have columns of the same names and
--- PL/pgSQL would refuse the ambiguous reference.
+-- The parameters keep the names of the interface (args, role, actor). A
+-- body whose queries read ticket_transitions copies role into v_role
+-- first, and table columns are always qualified: those tables have
+-- columns of the same names, and PL/pgSQL refuses an ambiguous reference.
 
 -- Tokens --------------------------------------------------------------------
 
