@@ -184,6 +184,12 @@ BEGIN
 	IF v_text IS NULL THEN
 		RETURN NULL;
 	END IF;
+	-- ISO 8601 only: PostgreSQL would also take 'tomorrow', 'epoch' and
+	-- the like, which no client means to send.
+	IF v_text !~ '^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}(:?\d{2})?)?$' THEN
+		RAISE EXCEPTION '%: not a timestamp', p_field
+		    USING ERRCODE = 'invalid_parameter_value';
+	END IF;
 	BEGIN
 		v_time := v_text::timestamptz;
 	EXCEPTION WHEN data_exception THEN
