@@ -24,6 +24,7 @@
 
 #include "api.h"
 #include "api_private.h"
+#include "conf.h"
 #include "herald.h"
 #include "hmap.h"
 #include "log.h"
@@ -297,8 +298,13 @@ api_cache_state_cb(struct store *st, enum store_state s, void *arg)
 {
 	struct api_cache *k = arg;
 
+	const char *tz = api_herald(k->a)->conf->timezone;
+
 	if (s != STORE_UP)
 		return;
+	/* The API's times in the operator's zone: "...T08:00:00+08:00". */
+	store_query(k->db, "SELECT set_config('TimeZone', $1, false)", 1, &tz,
+	    NULL, NULL);
 	api_tokens_read(k);
 	api_refs_read(k);
 	api_gauges_read(k);
