@@ -112,7 +112,7 @@ static const char ctl_template_sql[] =
     " coalesce(extract(epoch FROM i.estimated_restore_at)::bigint, 0),"
     " coalesce(d.region, ''), coalesce(d.site, ''), d.name,"
     " (SELECT t.id FROM tickets t WHERE t.incident_id = i.id"
-    "   AND t.kind = 'outage'),"
+    "   AND t.kind IN ('outage', 'repair') ORDER BY t.id LIMIT 1),"
     " coalesce((SELECT extract(epoch FROM w.starts_at)::bigint || ' ' ||"
     "   extract(epoch FROM w.ends_at)::bigint FROM maintenance_windows w"
     "   WHERE w.device_id = i.device_id AND w.ends_at >= i.opened_at"
