@@ -23,6 +23,7 @@ extern const struct ctl_command ctl_snmp_get;
 extern const struct ctl_command ctl_snmp_walk;
 extern const struct ctl_command ctl_profile_test_cmd;
 extern const struct ctl_command ctl_replay_cmd;
+extern const struct ctl_command ctl_template_preview_cmd;
 
 static const struct ctl_command *const ctl_commands[] = {
 	&ctl_db_migrate,
@@ -34,6 +35,7 @@ static const struct ctl_command *const ctl_commands[] = {
 	&ctl_snmp_walk,
 	&ctl_profile_test_cmd,
 	&ctl_replay_cmd,
+	&ctl_template_preview_cmd,
 	NULL
 };
 
