@@ -70,6 +70,10 @@ const struct api_route api_routes[] = {
 	{ GET, "/api/v1/incidents/{id}/accounts", "incident_accounts", PEOPLE,
 	    API_SQL("api_incident_accounts"), 0, NULL },
 	{ GET, "/api/v1/lookup", "lookup", PEOPLE, NULL, 0, api_lookup },
+	/* The SMS gateway's delivery reports: the per-message token in
+	 * the URL is the credential (Kannel cannot send a header). */
+	{ GET, "/api/v1/dlr/{token}", "dlr", 0, NULL, 0, api_dlr },
+	{ POST, "/api/v1/dlr/{token}", "dlr_post", 0, NULL, 0, api_dlr },
 	{ GET, "/api/v1/tickets", "tickets", PEOPLE,
 	    API_SQL("api_tickets"), 0, NULL },
 	{ POST, "/api/v1/tickets", "ticket_create", NOCADM,
@@ -359,7 +363,10 @@ api_conn_get(struct api *a, struct evhttp_connection *evcon)
 
 /* Routes ------------------------------------------------------------------- */
 
-/* Does path match pattern? {id} matches 1 to 18 digits, put in *id. */
+/*
+ * Does path match pattern? {id} matches 1 to 18 digits, put in *id;
+ * {token} a delivery-report token, 32 lower-case hex digits.
+ */
 static int
 api_match(const char *pattern, const char *path, long long *id)
 {
@@ -367,6 +374,14 @@ api_match(const char *pattern, const char *path, long long *id)
 
 	*id = -1;
 	while (*pattern != '\0') {
+		if (strncmp(pattern, "{token}", 7) == 0) {
+			n = strspn(path, "0123456789abcdef");
+			if (n != 32)
+				return 0;
+			pattern += 7;
+			path += n;
+			continue;
+		}
 		if (strncmp(pattern, "{id}", 4) == 0) {
 			for (n = 0; isdigit((unsigned char)path[n]); n++)
 				;

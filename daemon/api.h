@@ -67,6 +67,9 @@ struct store	*api_db(const struct api *);
 /* api_sql.c: run call->route->sql on the API's connection, reply. */
 void	 api_sql_call(struct api_call *);
 
+/* api_sql.c: a delivery report (GET/POST /api/v1/dlr/TOKEN?type=&text=). */
+void	 api_dlr(struct api_call *);
+
 /* api_cache.c */
 struct api_cache;
 struct api_cache *api_cache_new(struct api *);

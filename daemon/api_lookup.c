@@ -21,6 +21,7 @@
 #include "engine.h"
 #include "herald.h"
 #include "inventory.h"
+#include "notify.h"
 #include "rules.h"
 #include "rules_json.h"
 #include "xmalloc.h"
@@ -137,16 +138,13 @@ lookup_account(struct api *a, const struct inventory_index *x,
 		if (lookup_has(o->inc[i], acc->id))
 			json_array_append_new(incs, lookup_incident(a,
 			    o->inc[i]));
-	/*
-	 * What herald sent this subscriber: filled by the notifier from its
-	 * outbox (issue 11); no message is sent before it exists.
-	 */
+	/* What herald sent this subscriber, as the notifier remembers it. */
 	return json_pack("{s:I, s:s, s:o, s:s, s:b, s:o, s:b, s:o, s:o}",
 	    "subscriber_id", (json_int_t)acc->id, "account", acc->account,
 	    "phones", phones, "language", acc->language ? "en" : "zh",
 	    "sms_opt_out", acc->sms_opt_out, "place", lookup_place(x, acc),
 	    "in_outage", json_array_size(incs) > 0, "incidents", incs,
-	    "notifications", json_array());
+	    "notifications", notify_lookup(api_herald(a), acc->id));
 }
 
 /* The accounts the query names; *n of them into out, or -1 (bad query). */

@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include <event2/http.h>
 #include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 
 #include "api.h"
 #include "log.h"
+#include "notify.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -96,4 +98,72 @@ api_sql_call(struct api_call *c)
 		api_call_error(c, 503, "unavailable", "too many requests "
 		    "waiting for the database");
 	free(args);
+}
+
+static void
+api_dlr_done_cb(struct store *st, PGresult *res, void *arg)
+{
+	struct api_call *c = arg;
+	json_t *row;
+
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		if (res == NULL)
+			api_call_error(c, 503, "unavailable", "no answer from "
+			    "the database");
+		else
+			api_sql_error(c, res);
+		return;
+	}
+	if (PQgetisnull(res, 0, 0) || (row = json_loads(PQgetvalue(res, 0,
+	    0), 0, NULL)) == NULL) {
+		api_call_error(c, 404, "not found", "no message has this "
+		    "token");
+		return;
+	}
+	notify_dlr_seen(api_herald(c->a), row);
+	json_decref(row);
+	api_call_raw(c, 200, "{\"ok\":true}", 11);
+}
+
+/*
+ * The gateway reports a message's fate: Kannel's dlr-url names the
+ * message's token and substitutes type (%d: 1 delivered, 2 failed, 4
+ * buffered, 8 submitted, 16 rejected) and text (%A). The token, 122
+ * random bits, is the credential.
+ */
+void
+api_dlr(struct api_call *c)
+{
+	const char *uri = evhttp_request_get_uri(c->req);
+	const char *tok = strstr(uri, "/dlr/") + 5;
+	json_t *jt = json_object_get(c->args, "type");
+	const char *type = json_string_value(jt);
+	const char *text = json_string_value(json_object_get(c->args, "text"));
+	char token[33], num[24];
+	const char *p[3];
+	char *end;
+
+	snprintf(token, sizeof(token), "%.32s", tok);
+	if (json_is_integer(jt)) {	/* a JSON body may send a number */
+		snprintf(num, sizeof(num), "%lld",
+		    (long long)json_integer_value(jt));
+		type = num;
+	}
+	if (type == NULL || strtol(type, &end, 10) <= 0 || *end != '\0') {
+		api_call_error(c, 400, "bad request", "type: the report's "
+		    "type, a number (Kannel's %d)");
+		return;
+	}
+	if (store_state(api_db(c->a)) != STORE_UP) {
+		api_call_error(c, 503, "unavailable", "the database is not "
+		    "reachable; send the report again");
+		return;
+	}
+	p[0] = token;
+	p[1] = type;
+	p[2] = text != NULL ? text : "";
+	if (store_query(api_db(c->a), "SELECT notify_dlr($1, $2::integer, "
+	    "left($3, 500))", 3, p, api_dlr_done_cb, c) != 0)
+		api_call_error(c, 503, "unavailable", "too many requests "
+		    "waiting for the database");
 }

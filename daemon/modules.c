@@ -13,6 +13,7 @@ extern const struct herald_module events_module;
 extern const struct herald_module inventory_module;
 extern const struct herald_module rules_module;
 extern const struct herald_module sla_module;
+extern const struct herald_module notify_module;
 extern const struct herald_module api_module;
 extern const struct herald_module trap_module;
 extern const struct herald_module poll_module;
@@ -23,6 +24,7 @@ const struct herald_module *const herald_modules[] = {
 	&inventory_module,
 	&rules_module,
 	&sla_module,
+	&notify_module,
 	&trap_module,
 	&poll_module,
 	&api_module,

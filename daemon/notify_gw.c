@@ -207,3 +207,221 @@ gw_capacity(struct gateway *gws, size_t n, double now)
 		c += gw_room(&gws[i], now);
 	return c;
 }
+
+/* Append a query parameter, escaped. */
+static void
+gw_param(CURL *e, char **q, const char *key, const char *value)
+{
+	char *v = curl_easy_escape(e, value, 0), *next;
+
+	xasprintf(&next, "%s%s%s=%s", *q, **q ? "&" : "", key, v ? v : "");
+	curl_free(v);
+	free(*q);
+	*q = next;
+}
+
+/* Kannel's sendsms: a GET with every value in the query string. */
+static char *
+gw_kannel_url(CURL *e, struct gateway *w, const char *phone,
+    const char *text, int ucs2, const char *dlr_url)
+{
+	char *q = xstrdup(""), *url;
+
+	gw_param(e, &q, "username", w->username);
+	gw_param(e, &q, "password", w->password);
+	gw_param(e, &q, "to", phone);
+	gw_param(e, &q, "text", text);
+	if (ucs2) {
+		gw_param(e, &q, "coding", "2");
+		gw_param(e, &q, "charset", "UTF-8");
+	}
+	if (dlr_url != NULL) {
+		gw_param(e, &q, "dlr-mask", "31");
+		gw_param(e, &q, "dlr-url", dlr_url);
+	}
+	xasprintf(&url, "%s%s%s", w->url, strchr(w->url, '?') ? "&" : "?",
+	    q);
+	free(q);
+	return url;
+}
+
+/*
+ * The HTTP gateway's body: its template with each {name} replaced by a
+ * JSON value (a quoted, escaped string, or the params object), so the
+ * result is JSON whatever the text holds.
+ */
+static char *
+gw_http_body(struct gateway *w, const char *kind, const char *phone,
+    const char *text, const char *dlr_url, const json_t *vars)
+{
+	json_t *values = json_pack("{s:s, s:s, s:s, s:s, s:O}", "phone",
+	    phone, "text", text, "dlr_url", dlr_url ? dlr_url : "", "kind",
+	    kind, "params", vars);
+	json_t *tid = json_object_get(w->template_ids, kind);
+	char *out = xstrdup(""), *next, *v;
+	const char *p = w->body, *open, *close;
+
+	json_object_set(values, "template_id", tid ? tid : json_string(""));
+	while ((open = strchr(p, '{')) != NULL &&
+	    (close = strchr(open, '}')) != NULL) {
+		json_t *val = json_object_getn(values, open + 1,
+		    (size_t)(close - open - 1));
+
+		if (val == NULL) {	/* not ours: JSON's own brace */
+			xasprintf(&next, "%s%.*s", out, (int)(open - p + 1), p);
+			free(out);
+			out = next;
+			p = open + 1;
+			continue;
+		}
+		v = json_dumps(val, JSON_ENCODE_ANY | JSON_COMPACT);
+		xasprintf(&next, "%s%.*s%s", out, (int)(open - p), p, v);
+		free(v);
+		free(out);
+		out = next;
+		p = close + 1;
+	}
+	xasprintf(&next, "%s%s", out, p);
+	free(out);
+	json_decref(values);
+	return next;
+}
+
+static size_t
+gw_write_cb(char *ptr, size_t size, size_t n, void *arg)
+{
+	struct gw_send *s = arg;
+	size_t len = size * n, room = sizeof(s->buf) - 1 - s->len;
+
+	memcpy(s->buf + s->len, ptr, len < room ? len : room);
+	s->len += len < room ? len : room;
+	s->buf[s->len] = '\0';
+	return len;
+}
+
+/* An HTTP gateway's 2xx answer: does its ok_field say ok? */
+static int
+gw_http_ok(struct gateway *w, const char *answer)
+{
+	json_t *doc, *f;
+	char val[128];
+	int ok;
+
+	if (w->ok_field[0] == '\0')
+		return 1;
+	if ((doc = json_loads(answer, 0, NULL)) == NULL)
+		return 0;
+	f = json_object_get(doc, w->ok_field);
+	if (json_is_string(f))
+		snprintf(val, sizeof(val), "%s", json_string_value(f));
+	else if (json_is_integer(f))
+		snprintf(val, sizeof(val), "%lld",
+		    (long long)json_integer_value(f));
+	else
+		val[0] = '\0';
+	ok = strcmp(val, w->ok_value) == 0;
+	json_decref(doc);
+	return ok;
+}
+
+/*
+ * What the transfer's end means for the message. A request that never
+ * reached the gateway, or one it answered with a refusal, was not taken;
+ * a request that went out without an answer may have been.
+ */
+static enum gw_outcome
+gw_classify(struct gw_send *s, CURLcode rc, long status, char *why,
+    size_t len)
+{
+	struct gateway *w = s->gw;
+
+	if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
+	    rc == CURLE_SSL_CONNECT_ERROR) {
+		snprintf(why, len, "%s: %s", w->name, curl_easy_strerror(rc));
+		return GW_RETRY;
+	}
+	if (rc != CURLE_OK) {
+		snprintf(why, len, "%s: %s (the gateway may have it)",
+		    w->name, curl_easy_strerror(rc));
+		return GW_UNKNOWN;
+	}
+	snprintf(why, len, "%s: HTTP %ld: %.200s", w->name, status, s->buf);
+	why[strcspn(why, "\r\n")] = '\0';
+	if (status == 429 || status == 408 || status >= 500)
+		return GW_RETRY;
+	if (status < 200 || status >= 300)
+		return GW_DEAD;
+	if (w->type == GW_KANNEL)
+		return strncmp(s->buf, "0:", 2) == 0 ||
+		    strncmp(s->buf, "Accepted", 8) == 0 ||
+		    strncmp(s->buf, "Queued", 6) == 0 ||
+		    strncmp(s->buf, "3:", 2) == 0 ? GW_SENT : GW_RETRY;
+	return gw_http_ok(w, s->buf) ? GW_SENT : GW_RETRY;
+}
+
+static void
+gw_done_cb(CURL *e, CURLcode rc, void *arg)
+{
+	struct gw_send *s = arg;
+	struct gateway *w = s->gw;
+	enum gw_outcome o;
+	long status = 0;
+	char why[512];
+
+	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+	o = gw_classify(s, rc, status, why, sizeof(why));
+	w->inflight--;
+	if (o == GW_SENT || o == GW_DEAD) {
+		w->failures = 0;
+	} else if (++w->failures >= GW_BREAK_AFTER &&
+	    w->open_until <= notify_clock()) {
+		w->open_until = notify_clock() + GW_BREAK_SECS;
+		log_warnx("notify: gateway %s failed %d times in a row (%s); "
+		    "not used for %.0f s", w->name, w->failures, why,
+		    GW_BREAK_SECS);
+	}
+	w->sent += o == GW_SENT;
+	w->retried += o == GW_RETRY;
+	w->dead += o == GW_DEAD;
+	w->unknown += o == GW_UNKNOWN;
+	s->done(s, o, o == GW_SENT ? NULL : why);
+}
+
+int
+gw_send(struct curl_io *cio, struct gw_send *s, const char *kind,
+    const char *phone, const char *dlr_url, const json_t *vars,
+    void (*done)(struct gw_send *, enum gw_outcome, const char *))
+{
+	struct gateway *w = s->gw;
+	CURL *e = curl_easy_init();
+	char *url;
+
+	if (e == NULL)
+		return -1;
+	s->done = done;
+	s->len = 0;
+	s->buf[0] = '\0';
+	if (w->type == GW_KANNEL) {
+		url = gw_kannel_url(e, w, phone, s->body, s->ucs2, dlr_url);
+		curl_easy_setopt(e, CURLOPT_URL, url);
+		free(url);
+	} else {
+		s->request = gw_http_body(w, kind, phone, s->body, dlr_url,
+		    vars);
+		curl_easy_setopt(e, CURLOPT_URL, w->url);
+		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, w->method);
+		curl_easy_setopt(e, CURLOPT_POSTFIELDS, s->request);
+		curl_easy_setopt(e, CURLOPT_HTTPHEADER, w->headers);
+	}
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_TIMEOUT, w->timeout);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, w->timeout);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, gw_write_cb);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, s);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, s->err);
+	if (curl_io_add(cio, e, gw_done_cb, s) != 0)
+		return -1;
+	w->inflight++;
+	w->tokens -= 1;
+	return 0;
+}

@@ -56,7 +56,11 @@ struct gw_send {
 	char		 buf[1024];	/* the answer's start */
 	size_t		 len;
 	char		 err[CURL_ERROR_SIZE];
-	void		*arg;
+	int		 ucs2;
+	void		 (*done)(struct gw_send *, enum gw_outcome,
+			    const char *error);
+	void		*owner;		/* the notifier */
+	void		*arg;		/* the claimed row (JSON) */
 };
 
 extern cfg_opt_t notify_gw_opts[];
