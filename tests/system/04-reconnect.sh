@@ -18,9 +18,9 @@ sleep 3
 ok "heraldd keeps running while the database is down" alive $HERALDD_PID
 # Once per connection: the events' and the decisions' (h->decide).
 is "the loss is logged once, the retries are not" \
-	"$(grep -v "decisions: " "$TEST_TMP/h.log" | grep -c -e "database connection lost" -e "database unreachable")" "1"
-is "and once for the decisions connection" \
-	"$(grep "decisions: " "$TEST_TMP/h.log" | grep -c -e "database connection lost" -e "database unreachable")" "1"
+	"$(grep -v -E "(decisions|api|notify): " "$TEST_TMP/h.log" | grep -c -e "database connection lost" -e "database unreachable")" "1"
+is "and once for each other connection (decisions, api, notify)" \
+	"$(for c in decisions api notify; do grep "$c: " "$TEST_TMP/h.log" | grep -c -e "database connection lost" -e "database unreachable"; done | tr '\n' ' ')" "1 1 1 "
 
 restart=$(date -u +%s)
 pg_start "$pgdir" "$port"
