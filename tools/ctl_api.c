@@ -243,6 +243,8 @@ ctl_json_text(json_t *obj, const char *key, char *buf, size_t len)
 {
 	json_t *v = json_object_get(obj, key);
 
+	if (v == NULL)	/* json_typeof() does not take NULL */
+		return "";
 	switch (json_typeof(v)) {
 	case JSON_STRING:
 		return json_string_value(v);
@@ -264,21 +266,24 @@ const char *
 ctl_json_place(json_t *obj, char *buf, size_t len)
 {
 	static const char *const keys[] = { "frame", "slot", "port", NULL };
-	const char *sep = "";
+	const char *s;
 	char v[32];
-	size_t i, n = 0;
+	size_t i, last = 0, n = 0;
 
 	buf[0] = '\0';
-	for (i = 0; keys[i] != NULL && n < len; i++) {
-		if (*ctl_json_text(obj, keys[i], v, sizeof(v)) == '\0')
-			break;
-		n += snprintf(buf + n, len - n, "%s%s", sep, v);
-		sep = "/";
+	/* Up to the last level given; a level left out (all frames) is "-". */
+	for (i = 0; keys[i] != NULL; i++)
+		if (*ctl_json_text(obj, keys[i], v, sizeof(v)) != '\0')
+			last = i + 1;
+	for (i = 0; i < last && n < len; i++) {
+		s = ctl_json_text(obj, keys[i], v, sizeof(v));
+		n += snprintf(buf + n, len - n, "%s%s", i ? "/" : "",
+		    *s ? s : "-");
 	}
-	if (n < len && *ctl_json_text(obj, "onu", v, sizeof(v)) != '\0')
-		n += snprintf(buf + n, len - n, ":%s", v);
-	if (n < len && *ctl_json_text(obj, "splitter", v, sizeof(v)) != '\0')
-		snprintf(buf + n, len - n, "%s%s", n ? " " : "", v);
+	if (n < len && *(s = ctl_json_text(obj, "onu", v, sizeof(v))) != '\0')
+		n += snprintf(buf + n, len - n, ":%s", s);
+	if (n < len && *(s = ctl_json_str(obj, "splitter")) != '\0')
+		snprintf(buf + n, len - n, "%s%s", n ? " " : "", s);
 	return buf;
 }
 
@@ -357,6 +362,12 @@ ctl_api_opts(struct ctl *ctl, int argc, char **argv,
 	}
 	memset(&lo[n], 0, sizeof(lo[n]));
 	q[0] = NULL;
+	/*
+	 * heraldctl's own options were read in order ("+"); 0, not 1, makes
+	 * glibc start afresh and permute, so options may follow operands
+	 * ("ticket 12 ack --note ...").
+	 */
+	optind = 0;
 	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		if (ch < 256)
 			return -1;

@@ -52,8 +52,9 @@ ctl_lookup_classify(const char *s)
 	if (strlen(s) == 12) {
 		for (i = 0; i < 4 && isalpha((unsigned char)s[i]); i++)
 			;
-		for (; i < 12 && isxdigit((unsigned char)s[i]); i++)
-			;
+		if (i == 4)
+			for (; i < 12 && isxdigit((unsigned char)s[i]); i++)
+				;
 		if (i == 12)
 			return CTL_LOOKUP_SERIAL;
 	}

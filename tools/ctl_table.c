@@ -144,7 +144,7 @@ ctl_table_rows(const struct ctl_table *t)
 	return t->nrows - 1;
 }
 
-/* Cut every cell to its column's cap, then measure the columns. */
+/* Cut the cells to their column's cap, then measure the columns. */
 static void
 ctl_table_measure(const struct ctl_table *t, size_t *width)
 {
@@ -157,7 +157,8 @@ ctl_table_measure(const struct ctl_table *t, size_t *width)
 		for (c = 0; c < t->ncols; c++) {
 			char **cell = &t->cells[r * t->ncols + c];
 
-			if (ctl_text_width(*cell) > t->maxw[c]) {
+			/* A header is never cut: it names the column. */
+			if (r > 0 && ctl_text_width(*cell) > t->maxw[c]) {
 				ctl_text_fit(*cell, t->maxw[c], buf, sizeof(buf));
 				free(*cell);
 				*cell = xstrdup(buf);

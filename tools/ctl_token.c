@@ -103,6 +103,7 @@ ctl_token_add_run(struct ctl *ctl, int argc, char **argv)
 	PGconn *conn;
 	int ch;
 
+	optind = 0;	/* afresh, permuting: "token add NAME --role R" */
 	while ((ch = getopt_long(argc, argv, "r:", longopts, NULL)) != -1) {
 		if (ch != 'r')
 			return CTL_USAGE;
