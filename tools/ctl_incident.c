@@ -153,9 +153,10 @@ ctl_incident_show(json_t *i)
 	    ctl_json_str(json_object_get(i, "device"), "name"),
 	    ctl_json_place(i, a, sizeof(a)));
 	ctl_incident_line("scope", line);
-	snprintf(line, sizeof(line), "%s accounts, %s ONUs",
+	ctl_json_text(i, "affected_onus", b, sizeof(b));
+	snprintf(line, sizeof(line), "%s accounts%s%s%s",
 	    ctl_json_text(i, "affected_accounts", a, sizeof(a)),
-	    ctl_json_text(i, "affected_onus", b, sizeof(b)));
+	    *b ? ", " : "", b, *b ? " ONUs" : "");
 	ctl_incident_line("affected", line);
 	ctl_time_short(ctl_json_str(i, "opened_at"), now, a, sizeof(a));
 	ctl_time_short(ctl_json_str(i, "confirmed_at"), now, b, sizeof(b));

@@ -149,9 +149,10 @@ INSERT INTO onus (id, port_id, onu_id, serial)
 INSERT INTO subscribers (id, account, onu_id, phones, name)
 	SELECT 100 + n, 'acct' || n, 30 + n, ARRAY['1380000000' || n],
 	    '张三' || n FROM generate_series(1, 4) n;
-INSERT INTO incidents (id, kind, scope, title, device_id, port_id, state,
-	confirmed_at, cause, affected_accounts) VALUES (1, 'pon.los', 'port',
-	'望京 PON 0/1/3 光缆中断', 1, 20, 'confirmed', now(), 'fibre_cut', 4);
+INSERT INTO incidents (id, kind, scope, title, device_id, port_id, frame,
+	slot, port, state, confirmed_at, cause, affected_accounts)
+	VALUES (1, 'pon.los', 'port', '望京 PON 0/1/3 光缆中断', 1, 20, 0, 1, 3,
+	'confirmed', now(), 'fibre_cut', 4);
 INSERT INTO incident_accounts (incident_id, subscriber_id)
 	SELECT 1, id FROM subscribers;
 INSERT INTO alarms (device_id, kind, reduction_key, frame, slot, port,
@@ -228,12 +229,13 @@ HERALD_TOKEN=$cstok run -c "$TEST_TMP/h.conf" ticket "$tk" resolve
 is "customer service may not move an outage ticket: exit 77 (403)$T" "$RC" 77
 
 HERALD_TOKEN=$cstok run -c "$TEST_TMP/h.conf" complain --account acct2 \
-	--channel phone --category outage --text "家里没网" --name "张先生"
-like "complain: a complaint ticket, linked to the incident$T" "$OUT" \
+	--channel hotline --category network --sub no_pages --text "家里没网" \
+	--name "张先生"
+like "complain: a complaint ticket, linked to the incident$T" "$(flat "$OUT")" \
 	"^complaint [0-9]+: ticket [0-9]+ opened.*linked to incident 1"
 is "  the complaint is in the database$T" \
 	"$(q "$db" "SELECT incident_id, channel, content FROM complaints WHERE subscriber_id = 102")" \
-	"1|phone|家里没网"
+	"1|hotline|家里没网"
 
 run -c "$TEST_TMP/h.conf" maintenance add --device OLT-望京-1 --frame 0 \
 	--slot 1 --port 3 --from +1h --to +3h --reason "换板"
