@@ -249,7 +249,8 @@ ctl_json_text(json_t *obj, const char *key, char *buf, size_t len)
 	case JSON_STRING:
 		return json_string_value(v);
 	case JSON_INTEGER:
-		snprintf(buf, len, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		snprintf(buf, len, "%" JSON_INTEGER_FORMAT,
+		    json_integer_value(v));
 		return buf;
 	case JSON_REAL:
 		snprintf(buf, len, "%g", json_real_value(v));

@@ -258,7 +258,8 @@ ctl_incident_run(struct ctl *ctl, int argc, char **argv)
 
 const struct ctl_command ctl_alarms_cmd = {
 	.name = "alarms", .sub = NULL,
-	.usage = "alarms [--state S|--all] [--kind K] [--device D] [--region R]",
+	.usage = "alarms [--state S|--all] [--kind K] [--device D] "
+	    "[--region R]",
 	.run = ctl_alarms_run,
 };
 
@@ -271,6 +272,7 @@ const struct ctl_command ctl_incidents_cmd = {
 
 const struct ctl_command ctl_incident_cmd = {
 	.name = "incident", .sub = NULL,
-	.usage = "incident ID [--accounts]   an incident, its alarms and ticket",
+	.usage = "incident ID [--accounts]   an incident, its alarms and "
+	    "ticket",
 	.run = ctl_incident_run,
 };

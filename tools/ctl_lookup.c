@@ -127,8 +127,8 @@ ctl_lookup_messages(json_t *acct, time_t now)
 	json_array_foreach(list, i, m) {
 		ctl_time_short(json_string_value(json_object_get(m, "sent_at")),
 		    now, at, sizeof(at));
-		snprintf(line, sizeof(line), "%s %s %s", ctl_json_str(m, "kind"),
-		    ctl_json_str(m, "state"), at);
+		snprintf(line, sizeof(line), "%s %s %s",
+		    ctl_json_str(m, "kind"), ctl_json_str(m, "state"), at);
 		ctl_lookup_line(i == 0 ? "messages" : "", line);
 	}
 }
@@ -142,7 +142,8 @@ ctl_lookup_account(json_t *acct, time_t now)
 
 	snprintf(line, sizeof(line), "%s%s%s",
 	    ctl_json_text(acct, "account", v, sizeof(v)),
-	    *ctl_json_str(acct, "name") ? "  " : "", ctl_json_str(acct, "name"));
+	    *ctl_json_str(acct, "name") ? "  " : "",
+	    ctl_json_str(acct, "name"));
 	ctl_lookup_line("account", line);
 	line[0] = '\0';
 	json_array_foreach(phones, i, p)

@@ -78,8 +78,8 @@ ctl_maint_add_run(struct ctl *ctl, int argc, char **argv)
 	    !json_object_get(body, "ends_at") ||
 	    !json_object_get(body, "reason")) {
 		json_decref(body);
-		ctl_error("maintenance add: --device, --from, --to and --reason "
-		    "are needed");
+		ctl_error("maintenance add: --device, --from, --to and "
+		    "--reason are needed");
 		return ctl_cmd_usage(&ctl_maint_add);
 	}
 	ctl_maint_time(body, "starts_at");

@@ -159,7 +159,8 @@ ctl_table_measure(const struct ctl_table *t, size_t *width)
 
 			/* A header is never cut: it names the column. */
 			if (r > 0 && ctl_text_width(*cell) > t->maxw[c]) {
-				ctl_text_fit(*cell, t->maxw[c], buf, sizeof(buf));
+				ctl_text_fit(*cell, t->maxw[c], buf,
+				    sizeof(buf));
 				free(*cell);
 				*cell = xstrdup(buf);
 			}

@@ -112,7 +112,8 @@ ctl_ticket_deadlines(json_t *d, char *buf, size_t len)
 	json_object_foreach(d, name, v) {
 		if (!json_is_string(v) || n >= len)
 			continue;
-		ctl_time_short(json_string_value(v), time(NULL), at, sizeof(at));
+		ctl_time_short(json_string_value(v), time(NULL), at,
+		    sizeof(at));
 		n += snprintf(buf + n, len - n, "%s%s %s", n ? ", " : "", name,
 		    at);
 	}
@@ -169,7 +170,8 @@ ctl_ticket_history(json_t *hist)
 	printf("\nhistory:\n");
 	t = ctl_table_new(hdr);
 	json_array_foreach(hist, i, h) {
-		ctl_time_short(ctl_json_str(h, "at"), time(NULL), at, sizeof(at));
+		ctl_time_short(ctl_json_str(h, "at"), time(NULL), at,
+		    sizeof(at));
 		cells[0] = at;
 		cells[1] = ctl_json_str(h, "actor");
 		cells[2] = ctl_json_str(h, "role");
@@ -258,7 +260,8 @@ ctl_ticket_change(struct ctl *ctl, const char *id, char **ops, int nops,
 	res = ctl_api_send(ctl, "POST", path, body);
 	json_decref(body);
 	if (!ctl_api_json(ctl, res)) {
-		ctl_time_short(ctl_json_str(res, "eta"), time(NULL), b, sizeof(b));
+		ctl_time_short(ctl_json_str(res, "eta"), time(NULL), b,
+		    sizeof(b));
 		printf("ticket %s: %s, assignee %s, ETA %s\n",
 		    ctl_json_text(res, "id", a, sizeof(a)),
 		    ctl_json_str(res, "state"), *ctl_json_str(res, "assignee") ?
@@ -286,7 +289,8 @@ ctl_ticket_run(struct ctl *ctl, int argc, char **argv)
 		return ctl_cmd_usage(&ctl_ticket_cmd);
 	id = argv[optind++];
 	if (optind < argc)
-		return ctl_ticket_change(ctl, id, argv + optind, argc - optind, q);
+		return ctl_ticket_change(ctl, id, argv + optind,
+		    argc - optind, q);
 	if (q[0] != NULL)
 		return ctl_cmd_usage(&ctl_ticket_cmd);
 	snprintf(path, sizeof(path), "/api/v1/tickets/%s", id);

@@ -28,7 +28,8 @@ static const char *const ctl_token_roles[] = {
 int
 ctl_token_make(char tok[CTL_TOKEN_LEN + 1])
 {
-	unsigned char raw[CTL_TOKEN_BYTES], b64[4 * ((CTL_TOKEN_BYTES + 2) / 3) + 1];
+	unsigned char raw[CTL_TOKEN_BYTES];
+	unsigned char b64[4 * ((CTL_TOKEN_BYTES + 2) / 3) + 1];
 	size_t got = 0, i;
 	ssize_t n;
 
@@ -112,7 +113,8 @@ ctl_token_add_run(struct ctl *ctl, int argc, char **argv)
 	if (optind + 1 != argc || role == NULL || argv[optind][0] == '\0')
 		return CTL_USAGE;
 	if (!ctl_token_role_ok(role)) {
-		ctl_error("role \"%s\": not one of noc, cs, admin, gateway", role);
+		ctl_error("role \"%s\": not one of noc, cs, admin, gateway",
+		    role);
 		return CTL_USAGE;
 	}
 	if (ctl_token_make(tok) != 0) {
@@ -231,7 +233,8 @@ ctl_token_revoke_run(struct ctl *ctl, int argc, char **argv)
 
 const struct ctl_command ctl_token_add = {
 	.name = "token", .sub = "add",
-	.usage = "token add NAME --role noc|cs|admin|gateway   make an API token",
+	.usage = "token add NAME --role noc|cs|admin|gateway   "
+	    "make an API token",
 	.run = ctl_token_add_run,
 };
 

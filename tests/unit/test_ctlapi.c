@@ -113,7 +113,7 @@ test_table_clean(void **state)
 
 	ctl_table_add(t, r1);
 	out = render(t);
-	/* A newline in a cell is a blank; empty cells leave no trailing blanks. */
+	/* A newline in a cell is a blank; empty cells, no trailing blanks. */
 	assert_string_equal(out, "A    B  C\nx y\n");
 	free(out);
 	ctl_table_free(t);
@@ -143,8 +143,10 @@ test_lookup_classify(void **state)
 	assert_int_equal(ctl_lookup_classify("01012345678"), CTL_LOOKUP_PHONE);
 	assert_int_equal(ctl_lookup_classify("+8613800138000"),
 	    CTL_LOOKUP_PHONE);
-	assert_int_equal(ctl_lookup_classify("HWTC1A2B3C4D"), CTL_LOOKUP_SERIAL);
-	assert_int_equal(ctl_lookup_classify("zteg0000beef"), CTL_LOOKUP_SERIAL);
+	assert_int_equal(ctl_lookup_classify("HWTC1A2B3C4D"),
+	    CTL_LOOKUP_SERIAL);
+	assert_int_equal(ctl_lookup_classify("zteg0000beef"),
+	    CTL_LOOKUP_SERIAL);
 	assert_int_equal(ctl_lookup_classify("A1001"), CTL_LOOKUP_ACCOUNT);
 	assert_int_equal(ctl_lookup_classify("12345678"), CTL_LOOKUP_ACCOUNT);
 	assert_int_equal(ctl_lookup_classify("1380013800"), CTL_LOOKUP_ACCOUNT);
@@ -180,7 +182,8 @@ test_token(void **state)
 static void
 test_time(void **state)
 {
-	time_t now = 1796142000;	/* 2026-12-01T16:20:00Z, 12-02 00:20 +08 */
+	/* 2026-12-01T16:20:00Z: 12-02 00:20 in Beijing. */
+	time_t now = 1796142000;
 	char buf[64];
 
 	setenv("TZ", "Asia/Shanghai", 1);
@@ -228,7 +231,8 @@ test_opts(void **state)
 
 	assert_int_equal(ctl_api_opts(&ctl, 10, argv, opts, q), 0);
 	assert_int_equal(ctl.json, 1);
-	assert_string_equal(argv[optind], "12");	/* operands permuted last */
+	/* getopt_long permuted the operand after the options. */
+	assert_string_equal(argv[optind], "12");
 	assert_string_equal(q[0], "state");
 	assert_string_equal(q[1], "all");		/* the later one wins */
 	assert_string_equal(ctl_api_take(q, "limit"), "5");
@@ -250,8 +254,8 @@ test_conf_ctl(void **state)
 
 	assert_true((fd = mkstemp(path)) >= 0);
 	f = fdopen(fd, "w");
-	fputs("ctl {\n\turl = \"http://10.0.0.1:8080\"\n\ttoken = \"hrd_x\"\n}\n",
-	    f);
+	fputs("ctl {\n\turl = \"http://10.0.0.1:8080\"\n"
+	    "\ttoken = \"hrd_x\"\n}\n", f);
 	fclose(f);
 	assert_non_null(c = conf_load(path));
 	assert_string_equal(c->ctl_url, "http://10.0.0.1:8080");
