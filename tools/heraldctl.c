@@ -19,13 +19,6 @@
 
 extern const struct ctl_command ctl_db_migrate;
 extern const struct ctl_command ctl_db_status;
-extern const struct ctl_command ctl_inventory_import;
-extern const struct ctl_command ctl_inventory_status;
-extern const struct ctl_command ctl_inventory_errors;
-extern const struct ctl_command ctl_snmp_get;
-extern const struct ctl_command ctl_snmp_walk;
-extern const struct ctl_command ctl_profile_test_cmd;
-extern const struct ctl_command ctl_replay_cmd;
 extern const struct ctl_command ctl_token_add;
 extern const struct ctl_command ctl_token_list;
 extern const struct ctl_command ctl_token_revoke;
@@ -39,17 +32,17 @@ extern const struct ctl_command ctl_complain_cmd;
 extern const struct ctl_command ctl_maint_add;
 extern const struct ctl_command ctl_maint_list;
 extern const struct ctl_command ctl_maint_rm;
+extern const struct ctl_command ctl_inventory_import;
+extern const struct ctl_command ctl_inventory_status;
+extern const struct ctl_command ctl_inventory_errors;
+extern const struct ctl_command ctl_snmp_get;
+extern const struct ctl_command ctl_snmp_walk;
+extern const struct ctl_command ctl_profile_test_cmd;
+extern const struct ctl_command ctl_replay_cmd;
 
 static const struct ctl_command *const ctl_commands[] = {
 	&ctl_db_migrate,
 	&ctl_db_status,
-	&ctl_inventory_import,
-	&ctl_inventory_status,
-	&ctl_inventory_errors,
-	&ctl_snmp_get,
-	&ctl_snmp_walk,
-	&ctl_profile_test_cmd,
-	&ctl_replay_cmd,
 	&ctl_token_add,
 	&ctl_token_list,
 	&ctl_token_revoke,
@@ -63,6 +56,13 @@ static const struct ctl_command *const ctl_commands[] = {
 	&ctl_maint_add,
 	&ctl_maint_list,
 	&ctl_maint_rm,
+	&ctl_inventory_import,
+	&ctl_inventory_status,
+	&ctl_inventory_errors,
+	&ctl_snmp_get,
+	&ctl_snmp_walk,
+	&ctl_profile_test_cmd,
+	&ctl_replay_cmd,
 	NULL
 };
 
