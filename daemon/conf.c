@@ -50,6 +50,13 @@ static cfg_opt_t http_opts[] = {
 	CFG_END()
 };
 
+/* heraldctl's own section: where the API is and the token it sends. */
+static cfg_opt_t ctl_opts[] = {
+	CFG_STR("url", NULL, CFGF_NONE),
+	CFG_STR("token", NULL, CFGF_NONE),
+	CFG_END()
+};
+
 static cfg_opt_t log_opts[] = {
 	CFG_STR("level", "info", CFGF_NONE),
 	CFG_STR("target", "stderr", CFGF_NONE),
@@ -64,6 +71,7 @@ static cfg_opt_t core_opts[] = {
 	CFG_SEC("snmp", snmp_opts, CFGF_NONE),
 	CFG_SEC("http", http_opts, CFGF_NONE),
 	CFG_SEC("log", log_opts, CFGF_NONE),
+	CFG_SEC("ctl", ctl_opts, CFGF_NONE),	/* heraldd ignores it */
 };
 
 static void
@@ -331,11 +339,12 @@ conf_install_validators(cfg_t *cfg)
 static void
 conf_extract(struct herald_conf *c)
 {
-	cfg_t *cfg = c->cfg, *db, *http, *log;
+	cfg_t *cfg = c->cfg, *db, *http, *log, *ctl;
 
 	db = cfg_getsec(cfg, "database");
 	http = cfg_getsec(cfg, "http");
 	log = cfg_getsec(cfg, "log");
+	ctl = cfg_getsec(cfg, "ctl");
 	c->state_dir = cfg_getstr(cfg, "state_dir");
 	c->timezone = cfg_getstr(cfg, "timezone");
 	c->db_conninfo = cfg_getstr(db, "conninfo");
@@ -348,6 +357,8 @@ conf_extract(struct herald_conf *c)
 	c->log_level = log_level_parse(cfg_getstr(log, "level"));
 	c->log_syslog = strcmp(cfg_getstr(log, "target"), "syslog") == 0;
 	c->log_debug = cfg_getstr(log, "debug");
+	c->ctl_url = cfg_getstr(ctl, "url");
+	c->ctl_token = cfg_getstr(ctl, "token");
 }
 
 struct herald_conf *

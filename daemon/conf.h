@@ -29,6 +29,10 @@ struct herald_conf {
 	int		 log_level;
 	int		 log_syslog;
 	char		*log_debug;		/* subsystems for debug output */
+
+	/* heraldctl's API client; NULL when not set (heraldd ignores them). */
+	char		*ctl_url;
+	char		*ctl_token;
 };
 
 /*

@@ -4,11 +4,14 @@
  */
 #include "config.h"
 
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <curl/curl.h>
 
 #include "conf.h"
 #include "ctl.h"
@@ -16,6 +19,19 @@
 
 extern const struct ctl_command ctl_db_migrate;
 extern const struct ctl_command ctl_db_status;
+extern const struct ctl_command ctl_token_add;
+extern const struct ctl_command ctl_token_list;
+extern const struct ctl_command ctl_token_revoke;
+extern const struct ctl_command ctl_alarms_cmd;
+extern const struct ctl_command ctl_incidents_cmd;
+extern const struct ctl_command ctl_incident_cmd;
+extern const struct ctl_command ctl_lookup_cmd;
+extern const struct ctl_command ctl_tickets_cmd;
+extern const struct ctl_command ctl_ticket_cmd;
+extern const struct ctl_command ctl_complain_cmd;
+extern const struct ctl_command ctl_maint_add;
+extern const struct ctl_command ctl_maint_list;
+extern const struct ctl_command ctl_maint_rm;
 extern const struct ctl_command ctl_inventory_import;
 extern const struct ctl_command ctl_inventory_status;
 extern const struct ctl_command ctl_inventory_errors;
@@ -28,6 +44,19 @@ extern const struct ctl_command ctl_template_preview_cmd;
 static const struct ctl_command *const ctl_commands[] = {
 	&ctl_db_migrate,
 	&ctl_db_status,
+	&ctl_token_add,
+	&ctl_token_list,
+	&ctl_token_revoke,
+	&ctl_alarms_cmd,
+	&ctl_incidents_cmd,
+	&ctl_incident_cmd,
+	&ctl_lookup_cmd,
+	&ctl_tickets_cmd,
+	&ctl_ticket_cmd,
+	&ctl_complain_cmd,
+	&ctl_maint_add,
+	&ctl_maint_list,
+	&ctl_maint_rm,
 	&ctl_inventory_import,
 	&ctl_inventory_status,
 	&ctl_inventory_errors,
@@ -45,10 +74,17 @@ ctl_usage(void)
 	size_t i;
 
 	fprintf(stderr, "usage: heraldctl [-c file] [-d conninfo] [-s schema-dir] "
-	    "command ...\ncommands:\n");
+	    "[--json] command ...\ncommands:\n");
 	for (i = 0; ctl_commands[i] != NULL; i++)
 		fprintf(stderr, "  %s\n", ctl_commands[i]->usage);
 	exit(CTL_USAGE);
+}
+
+int
+ctl_cmd_usage(const struct ctl_command *c)
+{
+	fprintf(stderr, "usage: heraldctl %s\n", c->usage);
+	return CTL_USAGE;
 }
 
 void
@@ -114,6 +150,10 @@ ctl_find(int argc, char **argv, int *used)
 int
 main(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 }
+	};
 	struct ctl ctl;
 	const struct ctl_command *cmd;
 	const char *env;
@@ -124,8 +164,13 @@ main(int argc, char **argv)
 	ctl.conf_path = SYSCONFDIR "/herald/herald.conf";
 	ctl.schema_dir = (env = getenv("HERALD_SCHEMA_DIR")) ? env :
 	    PKGDATADIR "/schema";
-	while ((ch = getopt(argc, argv, "+c:d:s:h")) != -1) {
+	ctl_table_locale();
+	while ((ch = getopt_long(argc, argv, "+c:d:s:hj", longopts,
+	    NULL)) != -1) {
 		switch (ch) {
+		case 'j':
+			ctl.json = 1;
+			break;
 		case 'c':
 			ctl.conf_path = optarg;
 			break;
@@ -145,7 +190,9 @@ main(int argc, char **argv)
 		ctl_usage();
 	/* Commands see their own arguments, getopt-ready (argv[0] = name). */
 	optind = 1;
+	curl_global_init(CURL_GLOBAL_DEFAULT);
 	rc = cmd->run(&ctl, argc - used + 1, argv + used - 1);
 	conf_free(ctl.conf);
+	curl_global_cleanup();
 	return rc;
 }
