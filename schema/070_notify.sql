@@ -45,6 +45,11 @@ ALTER TABLE notifications
 	ADD COLUMN segments	integer,
 	-- Why suppressed, cancelled, expired, dead or put back in the queue.
 	ADD COLUMN reason	text;
+-- 001's UNIQUE put every NULL token in the index too: a storm's queued
+-- notices have none until they are claimed.
+ALTER TABLE notifications DROP CONSTRAINT notifications_dlr_token_key;
+CREATE UNIQUE INDEX notifications_dlr_token ON notifications (dlr_token)
+	WHERE dlr_token IS NOT NULL;
 COMMENT ON COLUMN notifications.dlr_token IS
 	'set at the first claim, 122 random bits; names the message in the gateway''s delivery-report URL';
 
@@ -197,7 +202,9 @@ BEGIN
 	    UNION
 		SELECT u FROM unnest(p_subs) u) t
 	JOIN subscribers s ON s.id = t.subscriber_id
-	CROSS JOIN LATERAL (SELECT notify_mobile(s.phones) AS phone) m
+	-- OFFSET 0: once per account (flattened, the planner would copy the
+	-- call into every expression that uses the phone).
+	CROSS JOIN LATERAL (SELECT notify_mobile(s.phones) AS phone OFFSET 0) m
 	CROSS JOIN LATERAL (SELECT notify_suppress_reason(s.sms_opt_out,
 	    s.contact, m.phone) AS reason) r
 	WHERE NOT EXISTS (SELECT 1 FROM notifications o
@@ -414,7 +421,9 @@ BEGIN
 	    (w.port IS NULL OR l.port = w.port) AND
 	    (w.splitter IS NULL OR l.splitter = w.splitter)
 	JOIN subscribers s ON s.id = l.subscriber_id
-	CROSS JOIN LATERAL (SELECT notify_mobile(s.phones) AS phone) m
+	-- OFFSET 0: once per account (flattened, the planner would copy the
+	-- call into every expression that uses the phone).
+	CROSS JOIN LATERAL (SELECT notify_mobile(s.phones) AS phone OFFSET 0) m
 	CROSS JOIN LATERAL (SELECT notify_suppress_reason(s.sms_opt_out,
 	    s.contact, m.phone) AS reason) r
 	WHERE w.starts_at > now() AND w.starts_at <= now() + p_lead AND
@@ -427,8 +436,9 @@ $$;
 
 -- Functions heraldd calls -------------------------------------------------
 
--- Settings from herald.conf; keys that are absent keep their value.
--- quiet_start or quiet_end null: no quiet hours.
+-- Settings from herald.conf; keys that are absent (or null) keep their
+-- value, except quiet_start and quiet_end: null or "" there means no
+-- quiet hours.
 CREATE FUNCTION notify_configure(s jsonb) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -439,24 +449,24 @@ BEGIN
 		    USING ERRCODE = 'invalid_parameter_value';
 	END IF;
 	BEGIN
-		IF s ? 'validity_seconds' THEN
+		IF nullif(s->>'validity_seconds', '') IS NOT NULL THEN
 			v.validity := (s->>'validity_seconds')::double precision *
 			    interval '1 second';
 		END IF;
-		IF s ? 'grace_seconds' THEN
+		IF nullif(s->>'grace_seconds', '') IS NOT NULL THEN
 			v.grace := (s->>'grace_seconds')::double precision *
 			    interval '1 second';
 		END IF;
 		IF s ? 'quiet_start' THEN
-			v.quiet_start := (s->>'quiet_start')::time;
+			v.quiet_start := nullif(s->>'quiet_start', '')::time;
 		END IF;
 		IF s ? 'quiet_end' THEN
-			v.quiet_end := (s->>'quiet_end')::time;
+			v.quiet_end := nullif(s->>'quiet_end', '')::time;
 		END IF;
-		IF s ? 'update_on_eta' THEN
+		IF nullif(s->>'update_on_eta', '') IS NOT NULL THEN
 			v.update_on_eta := (s->>'update_on_eta')::boolean;
 		END IF;
-		IF s ? 'tz' THEN
+		IF nullif(s->>'tz', '') IS NOT NULL THEN
 			v.tz := s->>'tz';
 			-- Refuses a zone PostgreSQL does not know.
 			PERFORM now() AT TIME ZONE v.tz;
@@ -468,7 +478,7 @@ BEGIN
 	INSERT INTO notify_settings AS o (id, validity, quiet_start,
 	    quiet_end, tz, update_on_eta, grace, updated_at)
 	VALUES (1, v.validity, v.quiet_start, v.quiet_end, v.tz,
-	    coalesce(v.update_on_eta, false), v.grace, now())
+	    v.update_on_eta, v.grace, now())
 	ON CONFLICT (id) DO UPDATE SET validity = EXCLUDED.validity,
 	    quiet_start = EXCLUDED.quiet_start,
 	    quiet_end = EXCLUDED.quiet_end, tz = EXCLUDED.tz,
