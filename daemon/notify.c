@@ -50,7 +50,7 @@
 static cfg_opt_t notify_opts[] = {
 	CFG_STR("signature", "", CFGF_NONE),
 	CFG_STR("templates", PKGDATADIR "/templates", CFGF_NONE),
-	CFG_INT("validity", 14400, CFGF_NONE),
+	CFG_INT("validity", 43200, CFGF_NONE),
 	CFG_STR("quiet_hours", "22:00-08:00", CFGF_NONE),
 	CFG_BOOL("update_on_eta", cfg_false, CFGF_NONE),
 	CFG_INT("grace", 120, CFGF_NONE),

@@ -191,7 +191,7 @@ out=$(call incidents noc '{}')
 is "incidents: open by default (suspected and confirmed), newest first" \
 	"$(j "$out" '[.items[].id] | join(",")') $(j "$out" '.total')" "$i3,$i1 2"
 is "an incident has the spec's keys" "$(j "$out" '.items[1] | keys | join(",")')" \
-	"affected_accounts,affected_onus,cause,confirmed_at,device,eta,frame,id,individual,line,onu,opened_at,planned,port,resolved_at,root_alarm,scope,scope_key,slot,splitter,state,ticket,title,uid"
+	"affected_accounts,affected_onus,cause,confirmed_at,device,eta,frame,id,individual,line,notifications,onu,opened_at,planned,port,resolved_at,root_alarm,scope,scope_key,slot,splitter,state,ticket,title,uid"
 is "with its outage ticket: id, kind, state, assignee, eta" \
 	"$(j "$out" '.items[1].ticket | [.id, .kind, .state, (.assignee // "-"), (.eta // "-")] | join(",")') $(j "$out" '.items[0].ticket')" \
 	"$ot,outage,new,-,- null"
