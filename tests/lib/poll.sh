@@ -22,8 +22,12 @@ poll_vendor() {
 
 poll_setup() {
 	local simopts=$1 extra=${2:-} name kind style model addr rest
-	need_db
-	DB=$(new_db)
+	if [ -n "${POLL_DB:-}" ]; then	# a private server the test may restart
+		DB=$POLL_DB
+	else
+		need_db
+		DB=$(new_db)
+	fi
 	"$HERALDCTL" db migrate -d "$DB" >/dev/null || return 1
 	TRAP_PORT=$(free_udp_port)
 	# shellcheck disable=SC2086
