@@ -12,8 +12,10 @@
 #                           Options (variables, read at start):
 #                             KANNEL_LOG_LEVEL  bearerbox/smsbox, 0 = debug
 #                             KANNEL_THROUGHPUT fake SMSC msg/s (unset: none)
-#   stop_kannel [-9]        stop all three (SIGTERM, or SIGKILL: a crash);
+#   stop_kannel [-9]        stop all three (SIGTERM after the fake SMSC has
+#                           logged all Kannel sent, or SIGKILL: a crash);
 #                           sendsms then refuses connections
+#   kannel_drain [SECONDS]  until the fake SMSC has logged all Kannel sent
 #   start_kannel_again      the same config and ports; SMSC_LOG continues
 #   smsc_disconnect         only fakesmsc goes away (killed: a line Kannel
 #                           wrote but it had not read yet is lost, as with a
@@ -163,6 +165,7 @@ kannel_launch() {
 	    >>"$KANNEL_DIR/bearerbox.out" 2>&1 &
 	KANNEL_BB_PID=$!
 	TEST_PIDS="$TEST_PIDS $KANNEL_BB_PID"
+	KANNEL_SMSC_BASE=$(kannel_smsc_got)
 	wait_for 30 kannel_admin status.txt || return 1
 	kannel_start_smsc
 	"$KANNEL_SBIN/smsbox" "$KANNEL_DIR/kannel.conf" \
@@ -212,17 +215,52 @@ kannel_stop_pid() {
 	kannel_forget_pid "$pid"
 }
 
-# A graceful stop stops bearerbox before the fake SMSC: bearerbox hands over
-# what it has queued and closes the link, and fakesmsc exits at EOF once it
-# has read (and logged) everything. Killing fakesmsc first would lose lines
-# Kannel already wrote to the socket, which Kannel counts as delivered (the
-# fake SMSC's DLR is made on write, not on read). -9 is a crash: all at once.
+# Messages (not parts) the fake SMSC has logged: a part of a concatenated
+# message counts when it is the last (its UDH ends "total, number": small,
+# always %-encoded). Cheap enough to poll on 100,000 lines, unlike decoding.
+kannel_smsc_got() {
+	awk '/Got message/ {
+		if (match($0, / udh [^ ]+ /)) {
+			n = split(substr($0, RSTART + 5, RLENGTH - 6), b, "%")
+			if (b[n] != b[n - 1]) next
+		}
+		c++
+	} END { print c + 0 }' "$SMSC_LOG"
+}
+
+kannel_bb_sent() {
+	kannel_admin status.txt |
+		sed -n 's/^SMS: received .*, sent \([0-9]*\) .*/\1/p'
+}
+
+# kannel_drain [SECONDS]: until the fake SMSC has logged every message
+# bearerbox counts as sent since it started, or nothing moved for SECONDS
+# (default 15). Needed before a stop: fakesmsc drops the lines it has
+# buffered when it sees EOF, and Kannel counts a message as sent (and makes
+# its DLR) when it writes it to the socket, not when fakesmsc reads it.
+kannel_drain() {
+	local quiet=${1:-15} got last=-1 still=$SECONDS sent
+	while :; do
+		sent=$(kannel_bb_sent)
+		[ -n "$sent" ] || return 1
+		got=$(( $(kannel_smsc_got) - KANNEL_SMSC_BASE ))
+		[ "$got" -ge "$sent" ] && return 0
+		[ "$got" != "$last" ] && { last=$got; still=$SECONDS; }
+		[ $((SECONDS - still)) -ge "$quiet" ] && return 1
+		sleep 0.1
+	done
+}
+
+# A graceful stop: smsbox first (nothing new comes in), then the drain, then
+# bearerbox, which closes the SMSC link, and fakesmsc exits at EOF. -9 is a
+# crash: all three at once, whatever was in flight.
 stop_kannel() {
 	if [ "${1:-}" = -9 ]; then
 		kill -KILL ${KANNEL_SMSBOX_PID:-} ${KANNEL_SMSC_PID:-} \
 		    ${KANNEL_BB_PID:-} 2>/dev/null
 	fi
 	kannel_stop_pid TERM "${KANNEL_SMSBOX_PID:-}"
+	[ -n "${KANNEL_BB_PID:-}" ] && [ "${1:-}" != -9 ] && kannel_drain
 	kannel_stop_pid TERM "${KANNEL_BB_PID:-}"
 	kannel_stop_pid TERM "${KANNEL_SMSC_PID:-}"
 	KANNEL_SMSBOX_PID= KANNEL_SMSC_PID= KANNEL_BB_PID=
