@@ -11,7 +11,9 @@
  *
  * usage: smsload [-c CONNS] [-f FILE] [-p PHONE0] URL USER PASS COUNT
  *   URL  http://127.0.0.1:PORT/cgi-bin/sendsms
- * prints: sent=N accepted=N queued=N failed=N seconds=S mps=R
+ * prints: sent=N accepted=N queued=N failed=N seconds=S mps=R slow=N
+ *   max_wait=S cpu=S   (slow: answers that took over 1 s; max_wait: the
+ *   longest; cpu: this tool's own CPU seconds)
  *   accepted: "0: Accepted for delivery"; queued: "3: Queued for later
  *   delivery" (no SMSC link: Kannel keeps it); failed: anything else.
  */
@@ -21,6 +23,8 @@
 #include <event2/http.h>
 #include <event2/buffer.h>
 #include <event2/keyvalq_struct.h>
+
+#include <sys/resource.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +50,8 @@ struct load {
 	long long		 phone0;
 	long			 count, next, done;
 	long			 accepted, queued, failed;
+	long			 slow;		/* answers after > 1 s */
+	double			 max_wait;
 	FILE			*failf;
 };
 
@@ -53,6 +59,7 @@ struct conn {
 	struct load			*ld;
 	struct evhttp_connection	*evcon;
 	long				 cur;
+	double				 sent_at;
 };
 
 static void conn_send(struct conn *);
@@ -75,6 +82,12 @@ conn_done_cb(struct evhttp_request *req, void *arg)
 	struct load *ld = c->ld;
 	char body[8] = "";
 	int code = req ? evhttp_request_get_response_code(req) : 0;
+	double wait = now() - c->sent_at;
+
+	if (wait > ld->max_wait)
+		ld->max_wait = wait;
+	if (wait > 1.0)
+		ld->slow++;
 
 	if (req != NULL)
 		evbuffer_copyout(evhttp_request_get_input_buffer(req), body,
@@ -107,6 +120,7 @@ conn_send(struct conn *c)
 	snprintf(uri, sizeof(uri), "%s?username=%s&password=%s&coding=2"
 	    "&charset=UTF-8&to=%lld&text=%s%ld", ld->path, ld->user, ld->pass,
 	    ld->phone0 + c->cur, ld->text, c->cur);
+	c->sent_at = now();
 	req = evhttp_request_new(conn_done_cb, c);
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Host",
 	    ld->host);
@@ -167,6 +181,7 @@ main(int argc, char **argv)
 	struct load ld = { .phone0 = 13900000000LL };
 	struct conn *conns;
 	int nconn = 16, ch, i;
+	struct rusage ru;
 	double t0, secs;
 
 	while ((ch = getopt(argc, argv, "c:f:p:")) != -1) {
@@ -202,9 +217,13 @@ main(int argc, char **argv)
 	if (ld.count > 0)
 		event_base_dispatch(ld.base);
 	secs = now() - t0;
+	getrusage(RUSAGE_SELF, &ru);
 	printf("sent=%ld accepted=%ld queued=%ld failed=%ld seconds=%.3f "
-	    "mps=%.0f\n", ld.done, ld.accepted, ld.queued, ld.failed, secs,
-	    (ld.accepted + ld.queued) / secs);
+	    "mps=%.0f slow=%ld max_wait=%.3f cpu=%.1f\n", ld.done, ld.accepted,
+	    ld.queued, ld.failed, secs, (ld.accepted + ld.queued) / secs,
+	    ld.slow, ld.max_wait,
+	    ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+	    (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6);
 	if (ld.failf != NULL)
 		fclose(ld.failf);
 	return 0;
