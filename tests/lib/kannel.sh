@@ -25,7 +25,7 @@
 #   kannel_admin CMD [ARGS] GET an admin command (status.txt, suspend,
 #                           resume, stop-smsc&smsc=fake1, ...); prints reply
 #   sendsms TO TEXT [PARAMS] GET sendsms with TEXT percent-encoded; prints
-#                           "CODE BODY"; PARAMS are extra "&k=v" (encoded)
+#                           "CODE BODY"; PARAMS: more "&k=v", already encoded
 #   smsc_messages [--parts] one line per message the fake SMSC received,
 #                           "TO<TAB>TEXT" in UTF-8 (UCS-2 decoded, the parts
 #                           of a concatenated message joined unless --parts)
@@ -117,7 +117,7 @@ kannel_pick_ports() {
 	for v in KANNEL_ADMIN_PORT KANNEL_BOX_PORT KANNEL_SMSC_PORT \
 	    KANNEL_SENDSMS_PORT; do
 		p=$(pg_free_port)
-		while [ "${used#* $p }" != "$used" ]; do p=$(pg_free_port); done
+		while [ "${used#* "$p" }" != "$used" ]; do p=$(pg_free_port); done
 		used="$used$p "
 		printf -v "$v" %s "$p"
 	done
@@ -183,12 +183,12 @@ kannel_launch_failed() {
 }
 
 start_kannel() {
-	local try
+	local _
 	KANNEL_DIR=${KANNEL_DIR:-$TEST_TMP/kannel}
 	mkdir -p "$KANNEL_DIR"
 	SMSC_LOG="$KANNEL_DIR/fakesmsc.log"
 	: >"$SMSC_LOG"
-	for try in 1 2 3; do
+	for _ in 1 2 3; do
 		kannel_pick_ports
 		kannel_write_conf
 		kannel_launch && return 0
@@ -263,12 +263,12 @@ stop_kannel() {
 	[ -n "${KANNEL_BB_PID:-}" ] && [ "${1:-}" != -9 ] && kannel_drain
 	kannel_stop_pid TERM "${KANNEL_BB_PID:-}"
 	kannel_stop_pid TERM "${KANNEL_SMSC_PID:-}"
-	KANNEL_SMSBOX_PID= KANNEL_SMSC_PID= KANNEL_BB_PID=
+	KANNEL_SMSBOX_PID="" KANNEL_SMSC_PID="" KANNEL_BB_PID=""
 }
 
 smsc_disconnect() {
 	kannel_stop_pid TERM "$KANNEL_SMSC_PID"
-	KANNEL_SMSC_PID=
+	KANNEL_SMSC_PID=""
 	wait_for 30 kannel_smsc_offline
 }
 
