@@ -282,9 +282,14 @@ notify_vars(struct notify *n, const json_t *row, struct template_vars *v,
 	const json_t *win = json_object_get(row, "window");
 
 	memset(v, 0, sizeof(*v));
+	/* Where: the device's region (or site), of the incident or window. */
 	v->area = notify_str(inc, "region");
 	if (v->area == NULL)
 		v->area = notify_str(inc, "site");
+	if (v->area == NULL)
+		v->area = notify_str(win, "region");
+	if (v->area == NULL)
+		v->area = notify_str(win, "site");
 	v->cause = notify_str(inc, "cause");
 	v->since = notify_num(inc, "opened_at");
 	v->eta = notify_num(inc, "eta");

@@ -38,13 +38,22 @@ seen_free(struct notify_seen *s)
 	free(s);
 }
 
+/* Equal, where two absent keys are equal too (json_equal says no). */
+static int
+seen_eq(const json_t *a, const json_t *b, const char *key)
+{
+	const json_t *x = json_object_get(a, key), *y = json_object_get(b, key);
+
+	if (x == NULL || json_is_null(x))
+		return y == NULL || json_is_null(y);
+	return json_equal(x, y);
+}
+
 static int
 seen_same(const json_t *a, const json_t *b)
 {
-	return json_equal(json_object_get(a, "incident_id"),
-	    json_object_get(b, "incident_id")) &&
-	    json_equal(json_object_get(a, "kind"), json_object_get(b, "kind")) &&
-	    json_equal(json_object_get(a, "seq"), json_object_get(b, "seq"));
+	return seen_eq(a, b, "incident_id") && seen_eq(a, b, "kind") &&
+	    seen_eq(a, b, "seq");
 }
 
 /*

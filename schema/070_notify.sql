@@ -514,7 +514,7 @@ LANGUAGE sql STABLE AS $$
 	    'window', (SELECT jsonb_build_object(
 		'starts_at', notify_epoch(w.starts_at),
 		'ends_at', notify_epoch(w.ends_at), 'reason', w.reason,
-		'device', d.name)
+		'device', d.name, 'region', d.region, 'site', d.site)
 		FROM maintenance_windows w
 		LEFT JOIN devices d ON d.id = w.device_id
 		WHERE w.id = n.window_id));
