@@ -166,3 +166,12 @@ stop_heraldd() {
 }
 
 alive() { kill -0 "$1" 2>/dev/null; }
+
+# api_token CONNINFO NAME ROLE: an API token, stored as "heraldctl token
+# add" stores it (its SHA-256 only); prints the token.
+api_token() {
+	local t="hrd_test_$2_$RANDOM$RANDOM"
+	q "$1" "INSERT INTO api_tokens (name, role, token_sha256) VALUES
+		('$2', '$3', encode(sha256(convert_to('$t', 'UTF8')), 'hex'))" >/dev/null
+	echo "$t"
+}

@@ -33,12 +33,7 @@ SELECT rules_write_incident(jsonb_build_object('uid', 'p@1',
 INSERT INTO alarms (device_id, kind, reduction_key, frame, slot, port)
 	VALUES (1, 'pon.los', '1:pon.los:0/1/3', 0, 1, 3);
 " >/dev/null
-token() {
-	local t="hrd_test_$1_$RANDOM$RANDOM"
-	q "$db" "INSERT INTO api_tokens (name, role, token_sha256) VALUES
-		('$1', '$2', encode(sha256(convert_to('$t', 'UTF8')), 'hex'))" >/dev/null
-	echo "$t"
-}
+token() { api_token "$db" "$1" "$2"; }
 NOC=$(token zhang.wei noc)
 CS=$(token li.na cs)
 ADM=$(token root admin)

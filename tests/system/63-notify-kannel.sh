@@ -57,9 +57,7 @@ q "$DB" "UPDATE devices SET region = '南山区'" >/dev/null
 q "$DB" "UPDATE subscribers SET sms_opt_out = true WHERE account = '$OPTOUT';
 	UPDATE subscribers SET contact = 'voice' WHERE account = '$VOICE';
 	UPDATE subscribers SET language = 'en' WHERE account = '$EN'" >/dev/null
-NOC="hrd_test_noc_$RANDOM$RANDOM"
-q "$DB" "INSERT INTO api_tokens (name, role, token_sha256) VALUES
-	('li.na', 'cs', encode(sha256(convert_to('$NOC', 'UTF8')), 'hex'))" >/dev/null
+NOC=$(api_token "$DB" li.na cs)
 api=$(sed -n 's/^\tlisten = "\(.*\)"$/\1/p' "$HCONF")
 call() { curl -s -H "Authorization: Bearer $NOC" "$@"; }
 
