@@ -54,6 +54,7 @@ static cfg_opt_t notify_opts[] = {
 	CFG_INT("validity", 43200, CFGF_NONE),
 	CFG_STR("quiet_hours", "22:00-08:00", CFGF_NONE),
 	CFG_BOOL("update_on_eta", cfg_false, CFGF_NONE),
+	CFG_INT("update_after", 0, CFGF_NONE),
 	CFG_INT("grace", 120, CFGF_NONE),
 	CFG_INT("planned_lead", 86400, CFGF_NONE),
 	CFG_STR("dlr_url", "", CFGF_NONE),
@@ -75,13 +76,14 @@ struct notify {
 	size_t			 nretired[8];
 	char			*signature;
 	char			*dlr_base;
-	int			 grace, planned_lead;
+	int			 grace, planned_lead, update_after;
 	int			 claiming;	/* a claim is in flight */
 	int			 sending;	/* messages at the gateways */
 	struct event		*pump, *slow, *stats;
 	struct notify_seen	*seen;
 	unsigned long long	 claimed, sent, retried, dead, unknown,
-				 recovered, planned, dlrs, render_errors;
+				 recovered, planned, updates, dlrs,
+				 render_errors;
 };
 
 static void	notify_reap(struct notify *);
@@ -137,7 +139,8 @@ notify_check(cfg_t *root)
 		    "empty");
 	if (cfg_getint(sec, "validity") < 60 || cfg_getint(sec, "grace") < 1 ||
 	    cfg_getint(sec, "stats_interval") < 1 ||
-	    cfg_getint(sec, "planned_lead") < 0)
+	    cfg_getint(sec, "planned_lead") < 0 ||
+	    cfg_getint(sec, "update_after") < 0)
 		conf_error(root, "notify: validity (at least 60), grace and "
 		    "stats_interval must be positive");
 	gw_check(root, sec);
@@ -410,7 +413,8 @@ notify_count_cb(struct store *st, PGresult *res, void *arg)
 /*
  * Every few seconds: messages left "sending" longer than the grace (a
  * crash, an unanswered request with no submit report) go back to the
- * queue; maintenance windows starting soon get their planned notices.
+ * queue; outages older than notify.update_after get their one update
+ * notice; maintenance windows starting soon get their planned notices.
  */
 static void
 notify_slow_cb(evutil_socket_t fd, short what, void *arg)
@@ -425,6 +429,12 @@ notify_slow_cb(evutil_socket_t fd, short what, void *arg)
 	p[0] = grace;
 	store_query(n->db, "SELECT notify_recover($1)", 1, p,
 	    notify_count_cb, &n->recovered);
+	if (n->update_after > 0) {
+		snprintf(lead, sizeof(lead), "%d seconds", n->update_after);
+		p[0] = lead;
+		store_query(n->db, "SELECT notify_age_updates($1::interval)", 1,
+		    p, notify_count_cb, &n->updates);
+	}
 	if (n->planned_lead > 0) {
 		snprintf(lead, sizeof(lead), "%d seconds", n->planned_lead);
 		p[0] = lead;
@@ -440,7 +450,8 @@ notify_publish(struct notify *n, int final)
 		{ "claimed", n->claimed }, { "sent", n->sent },
 		{ "retried", n->retried }, { "dead", n->dead },
 		{ "unknown", n->unknown }, { "recovered", n->recovered },
-		{ "planned", n->planned }, { "dlrs", n->dlrs },
+		{ "planned", n->planned }, { "updates", n->updates },
+		{ "dlrs", n->dlrs },
 		{ "render_errors", n->render_errors },
 		{ "in_flight", (unsigned long long)n->sending },
 	};
@@ -546,6 +557,7 @@ notify_apply(struct notify *n)
 		n->dlr_base[strlen(n->dlr_base) - 1] = '\0';
 	n->grace = (int)cfg_getint(sec, "grace");
 	n->planned_lead = (int)cfg_getint(sec, "planned_lead");
+	n->update_after = (int)cfg_getint(sec, "update_after");
 	if (store_state(n->db) == STORE_UP)
 		notify_configure(n);
 	if (n->ngws == 0)

@@ -306,13 +306,42 @@ $$;
 -- current ETA, so both would say the same.
 CREATE FUNCTION notify_enqueue_update(p_incident bigint) RETURNS integer
 LANGUAGE plpgsql AS $$
-DECLARE
-	v_family	bigint[];
-	n		integer;
 BEGIN
 	IF NOT (notify_settings()).update_on_eta THEN
 		RETURN 0;
 	END IF;
+	RETURN notify_queue_update(p_incident);
+END;
+$$;
+
+-- An outage still going on after p_age (notify.update_after): one update
+-- notice, once, to those told of it ("still working on it"). heraldd
+-- calls it every few seconds; SKIP LOCKED lets several do so at once.
+CREATE FUNCTION notify_age_updates(p_age interval) RETURNS integer
+LANGUAGE plpgsql AS $$
+DECLARE
+	v_inc	bigint;
+	n	integer := 0;
+BEGIN
+	FOR v_inc IN SELECT i.id FROM incidents i
+	    WHERE i.state = 'confirmed' AND NOT i.planned AND NOT i.individual
+		AND i.confirmed_at < now() - p_age
+		AND NOT EXISTS (SELECT 1 FROM notifications u
+		    WHERE u.incident_id = i.id AND u.kind = 'update')
+	    ORDER BY i.id FOR UPDATE OF i SKIP LOCKED
+	LOOP
+		n := n + notify_queue_update(v_inc);
+	END LOOP;
+	RETURN n;
+END;
+$$;
+
+CREATE FUNCTION notify_queue_update(p_incident bigint) RETURNS integer
+LANGUAGE plpgsql AS $$
+DECLARE
+	v_family	bigint[];
+	n		integer;
+BEGIN
 	v_family := ARRAY(SELECT notify_family(p_incident));
 	UPDATE notifications SET state = 'cancelled', reason = 'superseded'
 	WHERE incident_id = p_incident AND kind = 'update' AND
