@@ -47,6 +47,8 @@
 #define NOTIFY_PUMP_USEC	100000	/* look for work this often */
 #define NOTIFY_SLOW_SECS	10	/* recover, plan */
 #define NOTIFY_BACKOFF_MAX	300.0
+#define NOTIFY_RESULTS_USEC	50000	/* results wait at most this */
+#define NOTIFY_RESULTS_MAX	500	/* or until this many */
 
 static cfg_opt_t notify_opts[] = {
 	CFG_STR("signature", "", CFGF_NONE),
@@ -79,7 +81,8 @@ struct notify {
 	int			 grace, planned_lead, update_after;
 	int			 claiming;	/* a claim is in flight */
 	int			 sending;	/* messages at the gateways */
-	struct event		*pump, *slow, *stats;
+	struct event		*pump, *slow, *stats, *flush;
+	json_t			*results;	/* not yet written */
 	struct notify_seen	*seen;
 	unsigned long long	 claimed, sent, retried, dead, unknown,
 				 recovered, planned, updates, dlrs,
@@ -87,10 +90,11 @@ struct notify {
 };
 
 static void	notify_reap(struct notify *);
+static void	notify_kick(struct notify *);
 
 static const char notify_claim_sql[] = "SELECT notify_claim($1, $2)";
-static const char notify_result_sql[] =
-	"SELECT notify_result($1, $2, $3, NULL, $4, $5, $6, $7)";
+static const char notify_results_sql[] =
+	"SELECT notify_results($1::jsonb)";
 
 double
 notify_clock(void)
@@ -187,26 +191,49 @@ notify_backoff(int attempts)
 }
 
 static void
+notify_flush_results(struct notify *n)
+{
+	char *batch;
+	const char *p[1];
+
+	if (json_array_size(n->results) == 0)
+		return;
+	batch = json_dumps(n->results, JSON_COMPACT);
+	p[0] = batch;
+	if (store_query(n->db, notify_results_sql, 1, p, NULL, NULL) != 0)
+		log_warnx("notify: %zu results could not be queued; those "
+		    "messages will be sent again after %d s",
+		    json_array_size(n->results), n->grace);
+	free(batch);
+	json_array_clear(n->results);
+}
+
+static void
+notify_flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	notify_flush_results(arg);
+}
+
+/*
+ * What became of a message, for notify_result(): gathered for up to
+ * NOTIFY_RESULTS_USEC or NOTIFY_RESULTS_MAX, then written in one round
+ * trip, so a drain at the gateway's full speed is not a statement per SMS.
+ */
+static void
 notify_result(struct notify *n, struct gw_send *s, enum gw_outcome o,
     const char *error, double retry)
 {
-	char id[32], segs[16], wait[32];
-	const char *p[7];
+	struct timeval tv = { 0, NOTIFY_RESULTS_USEC };
 
-	snprintf(id, sizeof(id), "%lld", (long long)s->id);
-	snprintf(segs, sizeof(segs), "%d", s->segments);
-	snprintf(wait, sizeof(wait), "%.3f", retry);
-	p[0] = id;
-	p[1] = gw_outcome_name(o);
-	p[2] = s->gw != NULL ? s->gw->name : NULL;
-	p[3] = error;
-	p[4] = wait;
-	p[5] = o == GW_SENT ? s->body : NULL;
-	p[6] = segs;
-	if (store_query(n->db, notify_result_sql, 7, p, NULL, NULL) != 0)
-		log_warnx("notify: message %s: the result could not be queued "
-		    "(%s); it will be sent again after %d s", id,
-		    gw_outcome_name(o), n->grace);
+	json_array_append_new(n->results, json_pack("{s:I, s:s, s:s?, s:s?, "
+	    "s:f, s:s?, s:i}", "id", (json_int_t)s->id, "outcome",
+	    gw_outcome_name(o), "gateway", s->gw != NULL ? s->gw->name : NULL,
+	    "error", error, "retry", retry, "body", o == GW_SENT ? s->body :
+	    NULL, "segments", s->segments));
+	if (json_array_size(n->results) >= NOTIFY_RESULTS_MAX)
+		notify_flush_results(n);
+	else if (!evtimer_pending(n->flush, NULL))
+		evtimer_add(n->flush, &tv);
 }
 
 static void
@@ -259,6 +286,7 @@ notify_done(struct gw_send *s, enum gw_outcome o, const char *error)
 	api_push(n->h, "notifications");
 	notify_send_free(s);
 	notify_reap(n);
+	notify_kick(n);
 }
 
 static long long
@@ -358,6 +386,28 @@ notify_send(struct notify *n, json_t *row)
 	json_decref(params);
 }
 
+static void	notify_pump_cb(evutil_socket_t, short, void *);
+
+/*
+ * Claim again now, not at the next tick, when the gateways have room for
+ * a good share of what they may hold: a drain then runs at the gateway's
+ * pace instead of one claim per 100 ms.
+ */
+static void
+notify_kick(struct notify *n)
+{
+	int room, most = 0;
+	size_t i;
+
+	if (n->claiming)
+		return;
+	for (i = 0; i < n->ngws; i++)
+		most += n->gws[i].max_inflight;
+	room = gw_capacity(n->gws, n->ngws, notify_clock());
+	if (room > 0 && room * 4 >= most)
+		notify_pump_cb(-1, 0, n);
+}
+
 static void
 notify_claim_done_cb(struct store *st, PGresult *res, void *arg)
 {
@@ -376,6 +426,8 @@ notify_claim_done_cb(struct store *st, PGresult *res, void *arg)
 	n->claimed += json_array_size(rows);
 	json_array_foreach(rows, i, row)
 		notify_send(n, row);
+	if (json_array_size(rows) > 0)
+		notify_kick(n);
 	json_decref(rows);
 }
 
@@ -579,6 +631,8 @@ notify_start(struct herald *h)
 	n->h = h;
 	h->notify = n;
 	n->seen = seen_new();
+	n->results = json_array();
+	n->flush = evtimer_new(h->base, notify_flush_cb, n);
 	n->cio = curl_io_new(h->base);
 	n->db = store_new(h->base, h->conf->db_conninfo,
 	    h->conf->db_connect_timeout, 100000);
@@ -626,6 +680,9 @@ notify_stop(struct herald *h)
 		return;
 	notify_publish(n, 1);
 	curl_io_free(n->cio);
+	notify_flush_results(n);	/* queued: written if the store can */
+	event_free(n->flush);
+	json_decref(n->results);
 	event_free(n->pump);
 	event_free(n->slow);
 	event_free(n->stats);

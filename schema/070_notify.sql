@@ -675,6 +675,27 @@ $$;
 -- text. A report that comes later still finds the row by its token (kept
 -- across attempts) and marks it sent or delivered, and the next claim
 -- skips it. p_grace_seconds NULL: notify_settings.grace.
+-- Many results in one round trip (heraldd gathers them for up to 50 ms):
+-- [{"id", "outcome", "gateway", "error", "retry", "body", "segments"}].
+-- Each is notify_result(), so a batch sent again changes nothing.
+CREATE FUNCTION notify_results(p jsonb) RETURNS integer
+LANGUAGE plpgsql AS $$
+DECLARE
+	r	jsonb;
+	n	integer := 0;
+BEGIN
+	FOR r IN SELECT value FROM jsonb_array_elements(p) ORDER BY
+	    (value->>'id')::bigint LOOP
+		PERFORM notify_result((r->>'id')::bigint, r->>'outcome',
+		    r->>'gateway', NULL, r->>'error',
+		    (r->>'retry')::double precision, r->>'body',
+		    (r->>'segments')::integer);
+		n := n + 1;
+	END LOOP;
+	RETURN n;
+END;
+$$;
+
 CREATE FUNCTION notify_recover(p_grace_seconds double precision)
 RETURNS integer
 LANGUAGE plpgsql AS $$

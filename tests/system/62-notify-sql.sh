@@ -423,6 +423,7 @@ out=$(claim storm 500)
 t1=$(date +%s%N)
 diag "claiming 500 of 40,000 took $(( (t1 - t0) / 1000000 )) ms"
 is "a claim of 500 from 40,000" "$(printf '%s' "$out" | jq length)" 500
+q "$db" "ANALYZE notifications" >/dev/null
 plan_txt=$(q "$db" "EXPLAIN SELECT id FROM notifications WHERE state = 'queued' AND next_attempt_at <= now() ORDER BY priority, next_attempt_at, id LIMIT 500 FOR UPDATE SKIP LOCKED")
 like "the claim reads the partial queue index" "$plan_txt" "notifications_claim"
 
