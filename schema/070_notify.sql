@@ -281,6 +281,12 @@ BEGIN
 	    v_n.state NOT IN ('sent', 'delivered') THEN
 		RETURN;
 	END IF;
+	-- Nearly always the incident is still open: say so without walking
+	-- the merge chain (this runs for every message sent).
+	IF EXISTS (SELECT 1 FROM incidents WHERE id = v_n.incident_id AND
+	    state IN ('suspected', 'confirmed')) THEN
+		RETURN;
+	END IF;
 	v_root := notify_root(v_n.incident_id);
 	IF NOT EXISTS (SELECT 1 FROM incidents WHERE id = v_root AND
 	    state IN ('resolved', 'transient')) THEN
@@ -569,41 +575,43 @@ DECLARE
 	v_out	jsonb;
 BEGIN
 	UPDATE notifications SET state = 'expired', reason = 'validity passed'
-	WHERE id IN (SELECT id FROM notifications
+	WHERE id = ANY (ARRAY(SELECT id FROM notifications
 	    WHERE state IN ('queued', 'held') AND valid_until <= now()
-	    FOR UPDATE SKIP LOCKED);
+	    FOR UPDATE SKIP LOCKED));
 
 	UPDATE notifications SET state = 'queued',
 	    next_attempt_at = least(next_attempt_at, now())
-	WHERE id IN (SELECT id FROM notifications WHERE state = 'held' AND
-	    (next_attempt_at <= now() OR NOT v_quiet)
-	    FOR UPDATE SKIP LOCKED);
+	WHERE id = ANY (ARRAY(SELECT id FROM notifications
+	    WHERE state = 'held' AND (next_attempt_at <= now() OR NOT v_quiet)
+	    FOR UPDATE SKIP LOCKED));
 
 	IF v_quiet THEN
 		v_end := (v_local::date + CASE WHEN v_local::time < v.quiet_end
 		    THEN 0 ELSE 1 END + v.quiet_end) AT TIME ZONE v.tz;
 		UPDATE notifications SET state = 'held', next_attempt_at = v_end,
 		    reason = 'quiet hours'
-		WHERE id IN (SELECT id FROM notifications
+		WHERE id = ANY (ARRAY(SELECT id FROM notifications
 		    WHERE state = 'queued' AND next_attempt_at <= now()
-		    FOR UPDATE SKIP LOCKED);
+		    FOR UPDATE SKIP LOCKED));
 		RETURN '[]';
 	END IF;
 
-	WITH c AS (
-		SELECT id FROM notifications
-		WHERE state = 'queued' AND next_attempt_at <= now() AND
-		    (valid_until IS NULL OR valid_until > now())
-		ORDER BY priority, next_attempt_at, id
-		LIMIT greatest(p_limit, 0)
-		FOR UPDATE SKIP LOCKED
-	), u AS (
+	-- The ids first, as an array (an InitPlan): each row is then found
+	-- by its key, whatever the planner believes of the queue's size (a
+	-- join planned on an empty outbox's statistics turned a 100,000-row
+	-- claim into minutes).
+	WITH u AS (
 		UPDATE notifications n SET state = 'sending',
 		    claimed_by = p_instance, claimed_at = now(),
 		    attempts = n.attempts + 1,
 		    dlr_token = coalesce(n.dlr_token,
 			replace(gen_random_uuid()::text, '-', ''))
-		FROM c WHERE n.id = c.id
+		WHERE n.id = ANY (ARRAY(SELECT id FROM notifications
+		    WHERE state = 'queued' AND next_attempt_at <= now() AND
+			(valid_until IS NULL OR valid_until > now())
+		    ORDER BY priority, next_attempt_at, id
+		    LIMIT greatest(p_limit, 0)
+		    FOR UPDATE SKIP LOCKED))
 		RETURNING n.*
 	)
 	SELECT coalesce(jsonb_agg(notify_json(u::notifications)
@@ -666,15 +674,6 @@ BEGIN
 END;
 $$;
 
--- Notices left in 'sending' longer than the grace go back to the queue.
--- Kannel is asked with dlr-mask including 8 (SMSC submit): a message the
--- gateway accepted gets that report within seconds, and notify_dlr moves
--- it out of 'sending'. One still there after the grace was never
--- accepted (the sender died before or during the request, or the answer
--- was lost and no report came), so sending it again cannot make a second
--- text. A report that comes later still finds the row by its token (kept
--- across attempts) and marks it sent or delivered, and the next claim
--- skips it. p_grace_seconds NULL: notify_settings.grace.
 -- Many results in one round trip (heraldd gathers them for up to 50 ms):
 -- [{"id", "outcome", "gateway", "error", "retry", "body", "segments"}].
 -- Each is notify_result(), so a batch sent again changes nothing.
@@ -696,6 +695,15 @@ BEGIN
 END;
 $$;
 
+-- Notices left in 'sending' longer than the grace go back to the queue.
+-- Kannel is asked with dlr-mask including 8 (SMSC submit): a message the
+-- gateway accepted gets that report within seconds, and notify_dlr moves
+-- it out of 'sending'. One still there after the grace was never
+-- accepted (the sender died before or during the request, or the answer
+-- was lost and no report came), so sending it again cannot make a second
+-- text. A report that comes later still finds the row by its token (kept
+-- across attempts) and marks it sent or delivered, and the next claim
+-- skips it. p_grace_seconds NULL: notify_settings.grace.
 CREATE FUNCTION notify_recover(p_grace_seconds double precision)
 RETURNS integer
 LANGUAGE plpgsql AS $$
@@ -706,9 +714,9 @@ DECLARE
 BEGIN
 	UPDATE notifications SET state = 'queued', next_attempt_at = now(),
 	    reason = 'no gateway acknowledgement'
-	WHERE id IN (SELECT id FROM notifications
+	WHERE id = ANY (ARRAY(SELECT id FROM notifications
 	    WHERE state = 'sending' AND claimed_at < now() - v_grace
-	    FOR UPDATE SKIP LOCKED);
+	    FOR UPDATE SKIP LOCKED));
 	GET DIAGNOSTICS n = ROW_COUNT;
 	RETURN n;
 END;
