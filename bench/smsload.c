@@ -25,6 +25,9 @@
 #include <event2/keyvalq_struct.h>
 
 #include <sys/resource.h>
+#include <sys/socket.h>
+
+#include <netinet/in.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +56,8 @@ struct load {
 	long			 slow;		/* answers after > 1 s */
 	double			 max_wait;
 	FILE			*failf;
+	char			*dlr;		/* "&dlr-mask=...", or "" */
+	long			 dlrs;		/* reports received */
 };
 
 struct conn {
@@ -118,8 +123,8 @@ conn_send(struct conn *c)
 		return;
 	c->cur = ld->next++;
 	snprintf(uri, sizeof(uri), "%s?username=%s&password=%s&coding=2"
-	    "&charset=UTF-8&to=%lld&text=%s%ld", ld->path, ld->user, ld->pass,
-	    ld->phone0 + c->cur, ld->text, c->cur);
+	    "&charset=UTF-8&to=%lld&text=%s%ld%s", ld->path, ld->user, ld->pass,
+	    ld->phone0 + c->cur, ld->text, c->cur, ld->dlr);
 	c->sent_at = now();
 	req = evhttp_request_new(conn_done_cb, c);
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Host",
@@ -152,10 +157,51 @@ urlencode(const char *s)
 	return out;
 }
 
+/* -d: Kannel's delivery reports come here, as they go to herald. */
+static void
+dlr_cb(struct evhttp_request *req, void *arg)
+{
+	struct load *ld = arg;
+
+	ld->dlrs++;
+	evhttp_send_reply(req, 200, "OK", NULL);
+}
+
+/*
+ * Ask for the same reports herald asks for (dlr-mask 31, a URL per
+ * message), answered by a listener in this process: the gateway then
+ * does the same work for the direct run as for herald's.
+ */
+static void
+dlr_listen(struct load *ld)
+{
+	struct evhttp *http = evhttp_new(ld->base);
+	struct evhttp_bound_socket *bs;
+	evutil_socket_t fd;
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	char url[128], *enc;
+
+	evhttp_set_gencb(http, dlr_cb, ld);
+	if ((bs = evhttp_bind_socket_with_handle(http, "127.0.0.1", 0)) ==
+	    NULL) {
+		fprintf(stderr, "smsload: cannot listen for reports\n");
+		exit(1);
+	}
+	fd = evhttp_bound_socket_get_fd(bs);
+	getsockname(fd, (struct sockaddr *)&sin, &len);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/dlr?type=%%d",
+	    ntohs(sin.sin_port));
+	enc = urlencode(url);
+	if (asprintf(&ld->dlr, "&dlr-mask=31&dlr-url=%s", enc) == -1)
+		exit(1);
+	free(enc);
+}
+
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: smsload [-c CONNS] [-f FILE] [-p PHONE0] "
+	fprintf(stderr, "usage: smsload [-d] [-c CONNS] [-f FILE] [-p PHONE0] "
 	    "URL USER PASS COUNT\n");
 	exit(2);
 }
@@ -178,14 +224,15 @@ load_parse_url(struct load *ld, const char *url)
 int
 main(int argc, char **argv)
 {
-	struct load ld = { .phone0 = 13900000000LL };
+	struct load ld = { .phone0 = 13900000000LL, .dlr = "" };
 	struct conn *conns;
-	int nconn = 16, ch, i;
+	int nconn = 16, ch, i, dlr = 0;
 	struct rusage ru;
 	double t0, secs;
 
-	while ((ch = getopt(argc, argv, "c:f:p:")) != -1) {
+	while ((ch = getopt(argc, argv, "c:df:p:")) != -1) {
 		switch (ch) {
+		case 'd': dlr = 1; break;
 		case 'c': nconn = atoi(optarg); break;
 		case 'f':
 			if ((ld.failf = fopen(optarg, "w")) == NULL) {
@@ -205,6 +252,8 @@ main(int argc, char **argv)
 	ld.count = atol(argv[optind + 3]);
 	ld.text = urlencode(text_utf8);
 	ld.base = event_base_new();
+	if (dlr)
+		dlr_listen(&ld);
 	conns = calloc(nconn, sizeof(*conns));
 	t0 = now();
 	for (i = 0; i < nconn; i++) {
@@ -219,9 +268,10 @@ main(int argc, char **argv)
 	secs = now() - t0;
 	getrusage(RUSAGE_SELF, &ru);
 	printf("sent=%ld accepted=%ld queued=%ld failed=%ld seconds=%.3f "
-	    "mps=%.0f slow=%ld max_wait=%.3f cpu=%.1f\n", ld.done, ld.accepted,
+	    "mps=%.0f slow=%ld max_wait=%.3f dlrs=%ld cpu=%.1f\n", ld.done,
+	    ld.accepted,
 	    ld.queued, ld.failed, secs, (ld.accepted + ld.queued) / secs,
-	    ld.slow, ld.max_wait,
+	    ld.slow, ld.max_wait, ld.dlrs,
 	    ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
 	    (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6);
 	if (ld.failf != NULL)

@@ -118,7 +118,7 @@ const int api_statuses[API_NSTATUS] = {
 };
 
 static cfg_opt_t api_opts[] = {
-	CFG_INT("max_connections", 256, CFGF_NONE),
+	CFG_INT("max_connections", 1024, CFGF_NONE),
 	CFG_INT("timeout", 10, CFGF_NONE),
 	CFG_INT("max_body", 65536, CFGF_NONE),
 	CFG_INT("gauge_interval", 10, CFGF_NONE),
@@ -767,6 +767,12 @@ api_check(cfg_t *root)
 		conf_error(root, "api.max_body must be 1024..1048576");
 }
 
+static void
+api_dlr_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	api_dlr_flush(arg);
+}
+
 static int
 api_start(struct herald *h)
 {
@@ -782,6 +788,7 @@ api_start(struct herald *h)
 	store_set_stall_timeout(a->db, h->conf->db_stall_timeout);
 	a->cache = api_cache_new(a);
 	api_streams_init(a);
+	a->dlr_timer = evtimer_new(h->base, api_dlr_timer_cb, a);
 	store_start(a->db);
 	api_open(a);
 	api_lag_arm(a);
@@ -812,6 +819,8 @@ api_stop(struct herald *h)
 	if (a == NULL)
 		return;
 	api_streams_free(a);
+	api_dlr_flush(a);
+	event_free(a->dlr_timer);
 	api_close(a);
 	api_cache_free(a->cache);
 	store_free(a->db);

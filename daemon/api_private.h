@@ -30,6 +30,8 @@ struct api {
 	struct store		*db;		/* the API's own connection */
 	struct api_cache	*cache;
 	struct api_streams	*streams;
+	struct api_dlr_batch	*dlr;		/* reports gathering */
+	struct event		*dlr_timer;
 	struct api_conn		*conns;
 	size_t			 nconns;	/* slots */
 	size_t			 nconns_max;	/* api.max_connections */
@@ -49,6 +51,11 @@ void	 api_count(struct api *, const struct api_route *, int status);
 void	 api_security_headers(struct evhttp_request *);
 /* api_static.c: 1 when the path was a page or library and is answered. */
 int	 api_static(struct api *, struct evhttp_request *, const char *path);
+/* api_sql.c: delivery reports are written in batches. */
+#define API_DLR_USEC	20000
+#define API_DLR_MAX	200
+void	 api_dlr_flush(struct api *);
+
 /* api_stream.c */
 void	 api_streams_init(struct api *);
 void	 api_streams_free(struct api *);

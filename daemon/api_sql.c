@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include <event2/event.h>
 #include <event2/http.h>
 #include <libpq-fe.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "api_private.h"
 #include "log.h"
 #include "notify.h"
 #include "store.h"
@@ -100,70 +102,131 @@ api_sql_call(struct api_call *c)
 	free(args);
 }
 
+/* Reports waiting to be written together, and a batch on its way. */
+struct api_dlr_batch {
+	json_t			*reports;	/* [{token, type, text}] */
+	struct api_call		**calls;
+	size_t			 n, cap;
+};
+
+static void
+api_dlr_reply(struct api_dlr_batch *b, PGresult *res)
+{
+	json_t *answers = NULL, *row;
+	size_t i;
+
+	if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK)
+		answers = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+	for (i = 0; i < b->n; i++) {
+		struct api_call *c = b->calls[i];
+
+		if (answers == NULL) {
+			/* Not written: the gateway sends it again. */
+			api_call_error(c, 503, "unavailable", "the report was "
+			    "not stored; send it again");
+			continue;
+		}
+		row = json_array_get(answers, i);
+		if (!json_is_object(row)) {
+			api_call_error(c, 404, "not found", "no message has "
+			    "this token");
+			continue;
+		}
+		notify_dlr_seen(api_herald(c->a), row);
+		api_call_raw(c, 200, "{\"ok\":true}", 11);
+	}
+	json_decref(answers);
+}
+
+static void
+api_dlr_batch_free(struct api_dlr_batch *b)
+{
+	json_decref(b->reports);
+	free(b->calls);
+	free(b);
+}
+
 static void
 api_dlr_done_cb(struct store *st, PGresult *res, void *arg)
 {
-	struct api_call *c = arg;
-	json_t *row;
+	struct api_dlr_batch *b = arg;
 
-	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
-		if (res == NULL)
-			api_call_error(c, 503, "unavailable", "no answer from "
-			    "the database");
-		else
-			api_sql_error(c, res);
+	api_dlr_reply(b, res);
+	api_dlr_batch_free(b);
+}
+
+/* Write the gathered reports in one statement (notify_dlrs()). */
+void
+api_dlr_flush(struct api *a)
+{
+	struct api_dlr_batch *b = a->dlr;
+	char *doc;
+	const char *p[1];
+
+	if (b == NULL || b->n == 0)
 		return;
+	a->dlr = NULL;
+	doc = json_dumps(b->reports, JSON_COMPACT);
+	p[0] = doc;
+	if (store_state(a->db) != STORE_UP || store_query(a->db,
+	    "SELECT notify_dlrs($1::jsonb)", 1, p, api_dlr_done_cb, b) != 0) {
+		api_dlr_reply(b, NULL);
+		api_dlr_batch_free(b);
 	}
-	if (PQgetisnull(res, 0, 0) || (row = json_loads(PQgetvalue(res, 0,
-	    0), 0, NULL)) == NULL) {
-		api_call_error(c, 404, "not found", "no message has this "
-		    "token");
-		return;
-	}
-	notify_dlr_seen(api_herald(c->a), row);
-	json_decref(row);
-	api_call_raw(c, 200, "{\"ok\":true}", 11);
+	free(doc);
 }
 
 /*
  * The gateway reports a message's fate: Kannel's dlr-url names the
  * message's token and substitutes type (%d: 1 delivered, 2 failed, 4
  * buffered, 8 submitted, 16 rejected) and text (%A). The token, 122
- * random bits, is the credential.
+ * random bits, is the credential. Reports are gathered for up to
+ * API_DLR_USEC (a drain at the gateway's speed brings two per message)
+ * and answered once they are stored, so a report the gateway was told
+ * is taken cannot be lost.
  */
 void
 api_dlr(struct api_call *c)
 {
+	struct api *a = c->a;
 	const char *uri = evhttp_request_get_uri(c->req);
 	const char *tok = strstr(uri, "/dlr/") + 5;
 	json_t *jt = json_object_get(c->args, "type");
 	const char *type = json_string_value(jt);
 	const char *text = json_string_value(json_object_get(c->args, "text"));
-	char token[33], num[24];
-	const char *p[3];
-	char *end;
+	struct timeval tv = { 0, API_DLR_USEC };
+	struct api_dlr_batch *b;
+	char token[33], *end;
+	long t;
 
 	snprintf(token, sizeof(token), "%.32s", tok);
-	if (json_is_integer(jt)) {	/* a JSON body may send a number */
-		snprintf(num, sizeof(num), "%lld",
-		    (long long)json_integer_value(jt));
-		type = num;
-	}
-	if (type == NULL || strtol(type, &end, 10) <= 0 || *end != '\0') {
+	t = json_is_integer(jt) ? (long)json_integer_value(jt) :
+	    type != NULL ? strtol(type, &end, 10) : 0;
+	if (t <= 0 || (type != NULL && *end != '\0')) {
 		api_call_error(c, 400, "bad request", "type: the report's "
 		    "type, a number (Kannel's %d)");
 		return;
 	}
-	if (store_state(api_db(c->a)) != STORE_UP) {
+	if (store_state(api_db(a)) != STORE_UP) {
 		api_call_error(c, 503, "unavailable", "the database is not "
 		    "reachable; send the report again");
 		return;
 	}
-	p[0] = token;
-	p[1] = type;
-	p[2] = text != NULL ? text : "";
-	if (store_query(api_db(c->a), "SELECT notify_dlr($1, $2::integer, "
-	    "left($3, 500))", 3, p, api_dlr_done_cb, c) != 0)
-		api_call_error(c, 503, "unavailable", "too many requests "
-		    "waiting for the database");
+	if ((b = a->dlr) == NULL) {
+		b = a->dlr = xcalloc(1, sizeof(*b));
+		b->reports = json_array();
+		evtimer_add(a->dlr_timer, &tv);
+	}
+	if (b->n == b->cap) {
+		b->cap = b->cap ? 2 * b->cap : 64;
+		b->calls = xreallocarray(b->calls, b->cap, sizeof(*b->calls));
+	}
+	b->calls[b->n++] = c;
+	json_array_append_new(b->reports, json_pack("{s:s, s:i, s:s#}",
+	    "token", token, "type", (int)t, "text", text ? text : "",
+	    text ? (int)(strlen(text) < 500 ? strlen(text) : 500) : 0));
+	if (b->n >= API_DLR_MAX) {
+		evtimer_del(a->dlr_timer);
+		api_dlr_flush(a);
+	}
 }
