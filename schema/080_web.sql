@@ -1,0 +1,225 @@
+-- 080_web: what the web pages read besides the routes of 060 (issue 12;
+-- interface fixed in web-spec.md): the board's counters, the alarm rate,
+-- the topology under an incident and the texts sent for it.
+--
+-- Same conventions as 060_api.sql: heraldd calls api_NAME(args, role,
+-- actor), the role is checked first (42501), a bad argument is a 22023
+-- whose message starts with its field, a missing object a P0002. All of
+-- them only read.
+
+-- The alarm rate reads raises by time; without this it scans every alarm
+-- ever kept.
+CREATE INDEX alarms_first_raised ON alarms (first_raised_at);
+
+-- Counters --------------------------------------------------------------------
+
+-- The numbers a wall screen shows at a glance. "Active" is suspected or
+-- confirmed and not an individual repair fault (those are tickets, not
+-- outages). notices_by_incident gives the board each incident's notices
+-- in one call rather than one call per row.
+CREATE FUNCTION api_summary(args jsonb, role text, actor text) RETURNS jsonb
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	a	jsonb := api_args(args);
+	v_inc	bigint;
+	v_acc	bigint;
+	v_plan	bigint;
+	v_notes	jsonb;
+	v_byinc	jsonb;
+BEGIN
+	PERFORM api_enter(role, actor, '{noc,cs,admin}', 'GET /summary');
+	SELECT count(*), count(*) FILTER (WHERE i.planned)
+	INTO v_inc, v_plan
+	FROM incidents i
+	WHERE i.state IN ('suspected', 'confirmed') AND NOT i.individual;
+	SELECT count(DISTINCT ia.subscriber_id) INTO v_acc
+	FROM incidents i JOIN incident_accounts ia ON ia.incident_id = i.id
+	WHERE i.state IN ('suspected', 'confirmed') AND NOT i.individual;
+	WITH n AS (SELECT nt.incident_id, nt.state, count(*) AS c
+	    FROM incidents i JOIN notifications nt ON nt.incident_id = i.id
+	    WHERE i.state IN ('suspected', 'confirmed') AND NOT i.individual
+	    GROUP BY nt.incident_id, nt.state)
+	SELECT (SELECT jsonb_object_agg(s.state, s.c) FROM
+		(SELECT n.state, sum(n.c) AS c FROM n GROUP BY n.state) s),
+	    (SELECT jsonb_object_agg(b.incident_id::text, b.states) FROM
+		(SELECT n.incident_id, jsonb_object_agg(n.state, n.c) AS states
+		FROM n GROUP BY n.incident_id) b)
+	INTO v_notes, v_byinc;
+	RETURN jsonb_build_object('incidents_active', v_inc,
+	    'incidents_planned', v_plan,
+	    'accounts_affected', v_acc,
+	    'notifications', jsonb_build_object('queued', 0, 'sent', 0,
+		'delivered', 0, 'failed', 0) || coalesce(v_notes, '{}'),
+	    'notices_by_incident', coalesce(v_byinc, '{}'),
+	    'tickets_overdue', (SELECT count(DISTINCT o.id)
+		FROM tickets_overdue o),
+	    'alarms_active', (SELECT count(*) FROM alarms al
+		WHERE al.state = 'raised'));
+END;
+$$;
+
+-- Alarms per minute by kind over the last N minutes (default 60), oldest
+-- first; the current minute is the last and still filling. Every kind
+-- seen in the window has one number per minute, zeros included, so a
+-- chart needs no gap filling.
+CREATE FUNCTION api_alarm_rate(args jsonb, role text, actor text) RETURNS jsonb
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	a	jsonb := api_args(args);
+	v_min	integer;
+	v_from	timestamptz;
+BEGIN
+	PERFORM api_enter(role, actor, '{noc,cs,admin}', 'GET /alarm_rate');
+	v_min := api_int(a, 'minutes', 1, 1440, 60)::integer;
+	v_from := date_trunc('minute', now()) - (v_min - 1) * interval '1 min';
+	RETURN jsonb_build_object(
+	    'minutes', (SELECT jsonb_agg(to_jsonb(m) ORDER BY m)
+		FROM generate_series(v_from, date_trunc('minute', now()),
+		    interval '1 min') m),
+	    'kinds', coalesce((SELECT jsonb_object_agg(k.kind, k.counts)
+		FROM (SELECT ks.kind, jsonb_agg(coalesce(c.n, 0) ORDER BY m.m)
+			AS counts
+		    FROM (SELECT DISTINCT al.kind FROM alarms al
+			WHERE al.first_raised_at >= v_from) ks
+		    CROSS JOIN generate_series(v_from,
+			date_trunc('minute', now()), interval '1 min') m(m)
+		    LEFT JOIN (SELECT al.kind,
+			    date_trunc('minute', al.first_raised_at) AS m,
+			    count(*) AS n
+			FROM alarms al WHERE al.first_raised_at >= v_from
+			GROUP BY 1, 2) c ON c.kind = ks.kind AND c.m = m.m
+		    GROUP BY ks.kind) k), '{}'));
+END;
+$$;
+
+-- Topology ----------------------------------------------------------------------
+
+-- The network under an incident's scope, OLT > board > PON port >
+-- splitter > ONU, each ONU marked affected (its account is the
+-- incident's) and down (a raised onu.* alarm on it). An OLT incident holds
+-- a few thousand ONUs; beyond 5,000 the tree is cut and says so.
+CREATE FUNCTION api_incident_topology(args jsonb, role text, actor text)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	a	jsonb := api_args(args);
+	v_id	bigint;
+	v_inc	incidents;
+	v_max	constant integer := 5000;
+	v_n	bigint;
+	v_tree	jsonb;
+BEGIN
+	PERFORM api_enter(role, actor, '{noc,cs,admin}',
+	    'GET /incidents/{id}/topology');
+	v_id := api_id(a);
+	SELECT * INTO v_inc FROM incidents WHERE id = v_id;
+	IF NOT FOUND THEN
+		PERFORM api_not_found('incident', v_id);
+	END IF;
+
+	-- One ONU more than the cap tells that the tree was cut. A narrower
+	-- scope (splitter, ONU) shows only the ports that hold its ONUs.
+	SELECT count(*) INTO v_n FROM (SELECT 1 FROM boards b
+	    JOIN ports p ON p.board_id = b.id
+	    JOIN onus o ON o.port_id = p.id
+	    LEFT JOIN splitters sp ON sp.id = o.splitter_id
+	    WHERE b.device_id = v_inc.device_id
+		AND (v_inc.frame IS NULL OR b.frame = v_inc.frame)
+		AND (v_inc.slot IS NULL OR b.slot = v_inc.slot)
+		AND (v_inc.port IS NULL OR p.port = v_inc.port)
+		AND (v_inc.splitter IS NULL OR sp.name = v_inc.splitter)
+		AND (v_inc.onu IS NULL OR o.onu_id = v_inc.onu)
+	    LIMIT v_max + 1) c;
+
+	WITH tp AS (SELECT p.id AS port_id, b.frame, b.slot, p.port, p.kind
+	    FROM boards b JOIN ports p ON p.board_id = b.id
+	    WHERE b.device_id = v_inc.device_id
+		AND (v_inc.frame IS NULL OR b.frame = v_inc.frame)
+		AND (v_inc.slot IS NULL OR b.slot = v_inc.slot)
+		AND (v_inc.port IS NULL OR p.port = v_inc.port)),
+	t AS (SELECT o.port_id, sp.name AS splitter, o.onu_id AS onu,
+		o.serial, s.account,
+		EXISTS (SELECT 1 FROM incident_accounts ia
+		    JOIN subscribers s2 ON s2.id = ia.subscriber_id
+		    WHERE ia.incident_id = v_id AND s2.onu_id = o.id)
+		    AS affected,
+		EXISTS (SELECT 1 FROM alarms al
+		    WHERE al.device_id = v_inc.device_id
+			AND al.state = 'raised' AND al.kind LIKE 'onu.%'
+			AND al.frame = tp.frame AND al.slot = tp.slot
+			AND al.port = tp.port AND al.onu = o.onu_id) AS down
+	    FROM tp JOIN onus o ON o.port_id = tp.port_id
+	    LEFT JOIN splitters sp ON sp.id = o.splitter_id
+	    LEFT JOIN LATERAL (SELECT s.account FROM subscribers s
+		WHERE s.onu_id = o.id ORDER BY s.account LIMIT 1) s ON true
+	    WHERE (v_inc.splitter IS NULL OR sp.name = v_inc.splitter)
+		AND (v_inc.onu IS NULL OR o.onu_id = v_inc.onu)
+	    ORDER BY tp.frame, tp.slot, tp.port, o.onu_id
+	    LIMIT v_max),
+	sp AS (SELECT t.port_id, t.splitter,
+		jsonb_agg(jsonb_build_object('onu', t.onu, 'serial', t.serial,
+		    'account', t.account, 'affected', t.affected,
+		    'down', t.down) ORDER BY t.onu) AS onus
+	    FROM t GROUP BY t.port_id, t.splitter),
+	pt AS (SELECT tp.frame, tp.slot, jsonb_agg(jsonb_build_object(
+		'port', tp.port, 'kind', tp.kind,
+		'splitters', coalesce((SELECT jsonb_agg(jsonb_build_object(
+		    'name', sp.splitter, 'onus', sp.onus)
+		    ORDER BY sp.splitter NULLS LAST)
+		    FROM sp WHERE sp.port_id = tp.port_id), '[]'))
+		ORDER BY tp.port) AS ports
+	    FROM tp WHERE (v_inc.splitter IS NULL AND v_inc.onu IS NULL)
+		OR EXISTS (SELECT 1 FROM t WHERE t.port_id = tp.port_id)
+	    GROUP BY tp.frame, tp.slot)
+	SELECT jsonb_agg(jsonb_build_object('frame', pt.frame,
+	    'slot', pt.slot, 'ports', pt.ports) ORDER BY pt.frame, pt.slot)
+	INTO v_tree FROM pt;
+
+	RETURN jsonb_build_object('incident_id', v_id,
+	    'scope', v_inc.scope,
+	    'device', api_device_json(v_inc.device_id),
+	    'boards', coalesce(v_tree, '[]'),
+	    'truncated', v_n > v_max);
+END;
+$$;
+
+-- Messages ------------------------------------------------------------------------
+
+-- The texts sent for an incident: one item per distinct text (the body is
+-- stored when it is sent), with how many carried it and in which state
+-- each is now. Notices not rendered yet (queued, held, suppressed before
+-- sending) have no body: they are counted in "pending" by state.
+CREATE FUNCTION api_incident_messages(args jsonb, role text, actor text)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	a	jsonb := api_args(args);
+	v_id	bigint;
+BEGIN
+	PERFORM api_enter(role, actor, '{noc,cs,admin}',
+	    'GET /incidents/{id}/messages');
+	v_id := api_id(a);
+	IF NOT EXISTS (SELECT 1 FROM incidents WHERE id = v_id) THEN
+		PERFORM api_not_found('incident', v_id);
+	END IF;
+	RETURN jsonb_build_object(
+	    'items', coalesce((SELECT jsonb_agg(jsonb_build_object(
+		'kind', m.kind, 'language', m.language, 'body', m.body,
+		'count', m.count, 'states', m.states,
+		'first_sent_at', m.first_sent_at)
+		ORDER BY m.first_sent_at, m.kind, m.language)
+		FROM (SELECT g.kind, g.language, g.body, sum(g.n) AS count,
+			jsonb_object_agg(g.state, g.n) AS states,
+			min(g.first_sent_at) AS first_sent_at
+		    FROM (SELECT nt.kind, nt.language, nt.body, nt.state,
+			    count(*) AS n, min(nt.sent_at) AS first_sent_at
+			FROM notifications nt
+			WHERE nt.incident_id = v_id AND nt.body IS NOT NULL
+			GROUP BY 1, 2, 3, 4) g
+		    GROUP BY g.kind, g.language, g.body) m), '[]'),
+	    'pending', coalesce((SELECT jsonb_object_agg(p.state, p.n)
+		FROM (SELECT nt.state, count(*) AS n FROM notifications nt
+		    WHERE nt.incident_id = v_id AND nt.body IS NULL
+		    GROUP BY nt.state) p), '{}'));
+END;
+$$;
