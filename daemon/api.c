@@ -49,6 +49,7 @@
 #define API_LAG_UNHEALTHY	2.0		/* seconds of lag: not healthy */
 
 static void	api_healthz(struct api_call *);
+static void	api_whoami(struct api_call *);
 static void	api_metrics_route(struct api_call *);
 
 /* One call of a function of schema/060_api.sql (see api_sql.c). */
@@ -70,6 +71,17 @@ const struct api_route api_routes[] = {
 	{ GET, "/api/v1/incidents/{id}/accounts", "incident_accounts", PEOPLE,
 	    API_SQL("api_incident_accounts"), 0, NULL },
 	{ GET, "/api/v1/lookup", "lookup", PEOPLE, NULL, 0, api_lookup },
+	{ GET, "/api/v1/whoami", "whoami", PEOPLE | ROLE_GATEWAY, NULL, 0,
+	    api_whoami },
+	{ GET, "/api/v1/stream", "stream", PEOPLE, NULL, 0, api_stream },
+	{ GET, "/api/v1/summary", "summary", PEOPLE,
+	    API_SQL("api_summary"), 0, NULL },
+	{ GET, "/api/v1/alarm_rate", "alarm_rate", PEOPLE,
+	    API_SQL("api_alarm_rate"), 0, NULL },
+	{ GET, "/api/v1/incidents/{id}/topology", "incident_topology", PEOPLE,
+	    API_SQL("api_incident_topology"), 0, NULL },
+	{ GET, "/api/v1/incidents/{id}/messages", "incident_messages", PEOPLE,
+	    API_SQL("api_incident_messages"), 0, NULL },
 	/* The SMS gateway's delivery reports: the per-message token in
 	 * the URL is the credential (Kannel cannot send a header). */
 	{ GET, "/api/v1/dlr/{token}", "dlr", 0, NULL, 0, api_dlr },
@@ -192,7 +204,7 @@ api_lag_cb(evutil_socket_t fd, short what, void *arg)
 	api_lag_arm(a);
 }
 
-static void
+void
 api_count(struct api *a, const struct api_route *r, int status)
 {
 	size_t ri = r != NULL ? (size_t)(r - api_routes) : api_nroutes;
@@ -230,6 +242,7 @@ api_call_raw(struct api_call *c, int status, const char *json, size_t len)
 	api_count(c->a, c->route, status);
 	if (c->req != NULL) {
 		out = evhttp_request_get_output_headers(c->req);
+		api_security_headers(c->req);
 		evhttp_add_header(out, "Content-Type",
 		    "application/json; charset=utf-8");
 		evhttp_add_header(out, "Cache-Control", "no-store");
@@ -307,6 +320,14 @@ api_healthz(struct api_call *c)
 	    (json_int_t)a->nconns_used));
 }
 
+/* Who the token is: the pages check a token with it at login. */
+static void
+api_whoami(struct api_call *c)
+{
+	api_call_json(c, 200, json_pack("{s:s, s:s}", "name", c->actor,
+	    "role", api_role_name(c->role)));
+}
+
 static void
 api_metrics_route(struct api_call *c)
 {
@@ -314,6 +335,7 @@ api_metrics_route(struct api_call *c)
 
 	api_count(c->a, c->route, 200);
 	api_metrics_write(c->a, b);
+	api_security_headers(c->req);
 	evhttp_add_header(evhttp_request_get_output_headers(c->req),
 	    "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
 	evhttp_send_reply(c->req, 200, "OK", b);
@@ -332,6 +354,9 @@ api_conn_closed(struct evhttp_connection *evcon, void *arg)
 	 * A request still being answered stays valid: evhttp detaches it
 	 * from the connection and frees it when it is answered.
 	 */
+	if (k->stream != NULL)
+		api_stream_closed(k->a, k->stream);
+	k->stream = NULL;
 	k->evcon = NULL;
 	k->call = NULL;
 	k->a->nconns_used--;
@@ -356,6 +381,7 @@ api_conn_get(struct api *a, struct evhttp_connection *evcon)
 	free_slot->evcon = evcon;
 	free_slot->a = a;
 	free_slot->call = NULL;
+	free_slot->stream = NULL;
 	a->nconns_used++;
 	evhttp_connection_set_closecb(evcon, api_conn_closed, free_slot);
 	return free_slot;
@@ -595,6 +621,12 @@ api_request_cb(struct evhttp_request *req, void *arg)
 	}
 	c->conn->call = c;
 	c->route = api_route_find(method, path ? path : "", &c->id, &status);
+	if (c->route == NULL && status == 404 && (method == EVHTTP_REQ_GET ||
+	    method == EVHTTP_REQ_HEAD) && path != NULL &&
+	    api_static(a, req, path)) {
+		api_call_free(c);
+		return;
+	}
 	if (c->route == NULL) {
 		api_not_routed(c, path ? path : "", status);
 		return;
@@ -728,6 +760,7 @@ api_start(struct herald *h)
 	store_set_label(a->db, "api");
 	store_set_stall_timeout(a->db, h->conf->db_stall_timeout);
 	a->cache = api_cache_new(a);
+	api_streams_init(a);
 	store_start(a->db);
 	api_open(a);
 	api_lag_arm(a);
@@ -757,6 +790,7 @@ api_stop(struct herald *h)
 
 	if (a == NULL)
 		return;
+	api_streams_free(a);
 	api_close(a);
 	api_cache_free(a->cache);
 	store_free(a->db);

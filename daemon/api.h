@@ -92,6 +92,14 @@ const struct api_incident_ref *api_cache_incident(struct api_cache *,
 const json_t *api_cache_gauges(const struct api_cache *);
 size_t	 api_cache_tokens(const struct api_cache *);
 
+/* api_stream.c: GET /api/v1/stream, and what other modules push to it. */
+void	 api_stream(struct api_call *);
+/* Something of this kind changed: "incidents", "tickets",
+ * "notifications", "maintenance", "alarms". */
+void	 api_push(struct herald *, const char *what);
+struct incident;
+void	 api_push_incident(struct herald *, const struct incident *);
+
 /* api_lookup.c */
 void	 api_lookup(struct api_call *);
 

@@ -286,6 +286,11 @@ api_cache_notify_cb(struct store *st, const char *channel,
 		api_tokens_read(k);
 		return;
 	}
+	if (strcmp(channel, "maintenance_changed") == 0) {
+		api_push(api_herald(k->a), "maintenance");
+		return;
+	}
+	api_push(api_herald(k->a), "tickets");
 	if ((j = json_loads(payload, 0, NULL)) != NULL) {
 		api_ref_put(k, j);
 		json_decref(j);
@@ -334,6 +339,7 @@ api_cache_new(struct api *a)
 	hmap_str_init(&k->by_uid, 64, api_ref_key, k);
 	store_listen(k->db, "api_tokens_changed", api_cache_notify_cb, k);
 	store_listen(k->db, "api_refs", api_cache_notify_cb, k);
+	store_listen(k->db, "maintenance_changed", api_cache_notify_cb, k);
 	store_watch(k->db, api_cache_state_cb, k);
 	k->timer = event_new(api_herald(a)->base, -1, EV_PERSIST,
 	    api_cache_timer_cb, k);

@@ -20,6 +20,7 @@ struct api_conn {
 	struct api		*a;
 	struct evhttp_connection *evcon;	/* NULL: a free slot */
 	struct api_call		*call;
+	struct api_stream	*stream;	/* an event stream, if one */
 };
 
 struct api {
@@ -28,6 +29,7 @@ struct api {
 	char			*listen;
 	struct store		*db;		/* the API's own connection */
 	struct api_cache	*cache;
+	struct api_streams	*streams;
 	struct api_conn		*conns;
 	size_t			 nconns;	/* slots */
 	size_t			 nconns_max;	/* api.max_connections */
@@ -41,5 +43,15 @@ struct api {
 	double			 lag_max;	/* since the last scrape */
 	unsigned long long	 requests[API_MAX_ROUTES + 1][API_NSTATUS];
 };
+
+struct evhttp_request;
+void	 api_count(struct api *, const struct api_route *, int status);
+void	 api_security_headers(struct evhttp_request *);
+/* api_static.c: 1 when the path was a page or library and is answered. */
+int	 api_static(struct api *, struct evhttp_request *, const char *path);
+/* api_stream.c */
+void	 api_streams_init(struct api *);
+void	 api_streams_free(struct api *);
+void	 api_stream_closed(struct api *, struct api_stream *);
 
 #endif

@@ -47,6 +47,7 @@ static cfg_opt_t snmp_opts[] = {
 
 static cfg_opt_t http_opts[] = {
 	CFG_STR("listen", "127.0.0.1:8080", CFGF_NONE),
+	CFG_STR("web_root", PKGDATADIR "/web", CFGF_NONE),
 	CFG_END()
 };
 
@@ -354,6 +355,7 @@ conf_extract(struct herald_conf *c)
 	c->db_stall_timeout = (int)cfg_getint(db, "stall_timeout");
 	c->db_stall_restart = (int)cfg_getint(db, "stall_restart");
 	c->http_listen = cfg_getstr(http, "listen");
+	c->http_web_root = cfg_getstr(http, "web_root");
 	c->log_level = log_level_parse(cfg_getstr(log, "level"));
 	c->log_syslog = strcmp(cfg_getstr(log, "target"), "syslog") == 0;
 	c->log_debug = cfg_getstr(log, "debug");

@@ -25,6 +25,7 @@ struct herald_conf {
 	int		 db_stall_restart;	/* seconds stuck: stop the watchdog */
 
 	char		*http_listen;
+	char		*http_web_root;	/* the pages, web/ */
 
 	int		 log_level;
 	int		 log_syslog;

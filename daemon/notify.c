@@ -31,6 +31,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "api.h"
 #include "conf.h"
 #include "curl_io.h"
 #include "herald.h"
@@ -252,6 +253,7 @@ notify_done(struct gw_send *s, enum gw_outcome o, const char *error)
 	    notify_backoff(attempts) : 0);
 	if (o == GW_SENT)
 		notify_seen_sent(n, row);
+	api_push(n->h, "notifications");
 	notify_send_free(s);
 	notify_reap(n);
 }
@@ -642,6 +644,7 @@ notify_dlr_seen(struct herald *h, const json_t *row)
 		return;
 	h->notify->dlrs++;
 	seen_put(h->notify->seen, row);
+	api_push(h, "notifications");
 }
 
 const struct herald_module notify_module = {

@@ -34,6 +34,7 @@
 #include <string.h>
 #include <sys/time.h>
 
+#include "api.h"
 #include "conf.h"
 #include "engine.h"
 #include "herald.h"
@@ -344,6 +345,7 @@ rules_sink_alarm(void *arg, const struct alarm *a)
 		return;
 	r->st.alarms_queued++;
 	json_array_append_new(r->batch, o);
+	api_push(r->h, "alarms");
 	if (json_array_size(r->batch) - r->batch_off >= RULES_BATCH_MAX) {
 		r->alarms_due = 1;
 		rules_pump(r);
@@ -360,6 +362,7 @@ rules_sink_incident(void *arg, const struct incident *inc)
 	if (o == NULL)
 		return;
 	json_object_set_new(r->pending, inc->uid, o);
+	api_push_incident(r->h, inc);
 	rules_pump(r);
 }
 
