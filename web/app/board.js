@@ -78,7 +78,10 @@ function row(inc) {
 		age(inc.opened_at)),
 	    h("td", { class: "ticket" }, tk ? h("span",
 		{ class: ["badge", "tk-" + tk.state] },
-		`#${tk.id} ${w("ticket", tk.state)}`) : "–"),
+		`#${tk.id} ${w("ticket", tk.state)}`) : "–",
+		tk && (tk.assignee || tk.team) ? h("span", { class: "crew" },
+		    tk.assignee || "", tk.assignee && tk.team ? " · " : "",
+		    tk.team || "") : null),
 	    h("td", { class: "num notices" }, inc.id ? noticeText(inc.id) :
 		"–"),
 	    h("td", { class: "title" }, link ? h("a", { href: link },
