@@ -11,6 +11,16 @@
 -- ever kept.
 CREATE INDEX alarms_first_raised ON alarms (first_raised_at);
 
+-- The board shows who a ticket is assigned to: a change of assignee or
+-- team is told like a change of state (061's NOTIFY api_refs, on which
+-- heraldd pushes a "tickets" change to the open pages).
+CREATE TRIGGER tickets_web_assignee AFTER UPDATE OF assignee, team
+	ON tickets FOR EACH ROW
+	WHEN (NEW.kind IN ('outage', 'repair') AND NEW.incident_id IS NOT NULL
+	    AND (NEW.assignee, NEW.team) IS DISTINCT FROM
+		(OLD.assignee, OLD.team))
+	EXECUTE FUNCTION api_refs_notify();
+
 -- Counters --------------------------------------------------------------------
 
 -- The numbers a wall screen shows at a glance. "Active" is suspected or

@@ -69,7 +69,8 @@ row() { echo "('$1', '$2', encode(sha256(convert_to('$3', 'UTF8')), 'hex'))"; }
 q "$DB" "INSERT INTO api_tokens (name, role, token_sha256) VALUES
 	$(row li.na noc "$NOC"), $(row wang.fang cs "$CS"),
 	$(row kannel-dlr gateway "$GW")" >/dev/null
-ok "heraldd has the three tokens" wait_log "$HLOG" "api: 3 active tokens" 10
+knows() { [ "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $1" "http://$api/api/v1/whoami")" = 200 ]; }
+ok "heraldd knows the three tokens" wait_for 10 eval 'knows "$NOC" && knows "$CS" && knows "$GW"'
 # Hostile text in the inventory: an address and a name on the port that
 # will be cut, a region on the OLT.
 HOSTILE='<script>alert(1)</script>'
