@@ -25,9 +25,9 @@ command -v curl >/dev/null || skip_all "curl is not installed"
 SMS=
 if [ -x "$KANNEL_SBIN/bearerbox" ] && [ -x "$FAKESMSC" ]; then
 	SMS=1
-	plan 30
+	plan 33
 else
-	plan 29
+	plan 32
 fi
 
 if [ -n "$SMS" ]; then
@@ -53,7 +53,7 @@ POLL_TOP="rules {
 }
 ${NOTIFY:-}"
 POLL_HTTP="web_root = \"$top_srcdir/web\""
-FLEET="--olts 1 --vendors huawei --pons 2 --onus 8 --rate 0"
+FLEET="--olts 2 --vendors huawei --pons 2 --onus 8 --rate 0"
 poll_setup "$FLEET" || { fail "set-up"; exit 1; }
 mkdir "$TEST_TMP/inv"
 # shellcheck disable=SC2086
@@ -61,7 +61,7 @@ mkdir "$TEST_TMP/inv"
 "$HERALDCTL" -c /nonexistent -d "$DB" inventory import -q \
 	"$TEST_TMP/inv/subscribers.csv" >"$TEST_TMP/out" 2>&1
 is "the simulator's subscriber file imports" "$?" 0
-ok "heraldd loads it" wait_log "$HLOG" "inventory: index loaded.* 16 accounts" 20
+ok "heraldd loads it" wait_log "$HLOG" "inventory: index loaded.* 32 accounts" 20
 api=$(sed -n 's/^\tlisten = "\(.*\)"$/\1/p' "$HCONF")
 NOC="hrd_test_noc_$RANDOM$RANDOM" CS="hrd_test_cs_$RANDOM$RANDOM"
 GW="hrd_test_gw_$RANDOM$RANDOM"
@@ -76,10 +76,14 @@ ok "heraldd knows the three tokens" wait_for 10 eval 'knows "$NOC" && knows "$CS
 HOSTILE='<script>alert(1)</script>'
 q "$DB" "UPDATE subscribers SET address = '$HOSTILE', name = '<img src=x onerror=alert(2)>'
 	WHERE account = (SELECT min(s.account) FROM subscribers s
-	    JOIN onus o ON o.id = s.onu_id JOIN ports p ON p.id = o.port_id WHERE p.port = 0);
+	    JOIN onus o ON o.id = s.onu_id JOIN ports p ON p.id = o.port_id
+	    JOIN boards b ON b.id = p.board_id JOIN devices d ON d.id = b.device_id
+	    WHERE d.name = 'olt1' AND p.port = 0);
 	UPDATE devices SET region = '南山<b>区</b>'" >/dev/null
 PHONE=$(q "$DB" "SELECT s.phones[1] FROM subscribers s JOIN onus o ON o.id = s.onu_id
-	JOIN ports p ON p.id = o.port_id WHERE p.port = 0 AND NOT s.sms_opt_out
+	JOIN ports p ON p.id = o.port_id JOIN boards b ON b.id = p.board_id
+	JOIN devices d ON d.id = b.device_id
+	WHERE d.name = 'olt1' AND p.port = 0 AND NOT s.sms_opt_out
 	ORDER BY s.account DESC LIMIT 1")
 
 hdr=$(curl -s -D - -o /dev/null "http://$api/" | tr -d '\r')
@@ -103,3 +107,4 @@ doc=()
 TAP_N=$((TAP_N + $(grep -c -E '^(not )?ok ' "$TEST_TMP/web.tap")))
 [ -s "$TEST_TMP/web.err" ] && diag "$(grep -v '^#[0-9]* 0x' "$TEST_TMP/web.err" | tail -30)"
 ok "heraldd is still running" kill -0 "$HERALDD_PID"
+cp "$HLOG" "$OUT/heraldd.log"

@@ -57,8 +57,19 @@ def browser(w, h):
               "--hide-scrollbars"):
         opts.add_argument(a)
     opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"),
-                            options=opts)
+    opts.add_experimental_option("prefs",
+                                 {"intl.accept_languages": "zh-CN,zh"})
+    # The NOC's clock: times on the pages as in the texts sent.
+    env = dict(os.environ, TZ="Asia/Shanghai", LANGUAGE="zh_CN")
+    d = webdriver.Chrome(service=Service("/usr/bin/chromedriver", env=env),
+                         options=opts)
+    viewport(d, w, h)
+    return d
+
+
+def viewport(d, w, h):
+    d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+        "width": w, "height": h, "deviceScaleFactor": 1, "mobile": False})
 
 
 def wait(d, cond, secs=10, step=0.02):
@@ -99,10 +110,10 @@ def login(d, base, page, token):
     d.find_element(By.CSS_SELECTOR, "#login button[type=submit]").click()
 
 
-def shot(d, args, name):
+def shot(d, args, name, doc=True):
     path = os.path.join(args.out, name)
     d.save_screenshot(path)
-    if args.doc:
+    if args.doc and doc:
         d.save_screenshot(os.path.join(args.doc, name))
     diag(f"screenshot {path}")
 
@@ -210,7 +221,7 @@ def run(d, args):
         d, "#incidents tbody tr[data-uid] td.notices") or "") or
         not args.sms, 20)
     wait(d, lambda d: False, 1)
-    shot(d, args, "board.png")
+    shot(d, args, "board-first.png", False)
 
     # 3. The incident page: hostile text shown as text, the ticket worked.
     d.execute_script("document.querySelector("
@@ -258,10 +269,12 @@ def run(d, args):
         "  the cause in words and the ticket",
         f"{text_of(d, '#cause')} {text_of(d, '#cs-ticket')}")
     if args.sms:
-        ok = wait(d, lambda d: d.find_elements(
-            By.CSS_SELECTOR, "#cs-messages li[data-kind=outage]"), 30)
-        tap(bool(ok), "  the outage text sent to the subscriber, with its "
-            "state", text_of(d, "#cs-messages"))
+        ok = wait(d, lambda d: "光纤中断" in (text_of(
+            d, "#cs-messages li[data-kind=outage] blockquote") or ""), 30)
+        tap(bool(ok) and text_of(
+            d, "#cs-messages li[data-kind=outage] .n-delivered") == "已送达",
+            "  the outage text sent to the subscriber, delivered",
+            text_of(d, "#cs-messages"))
     d.find_element(By.ID, "cp-content").send_keys("宽带无法上网，光猫LOS灯红")
     d.find_element(By.ID, "cp-submit").click()
     linked = wait(d, lambda d: text_of(d, "#cp-linked"))
@@ -283,8 +296,49 @@ def run(d, args):
     tap(bool(ok), "the English switch", text_of(d, "#top h1"))
     d.find_element(By.ID, "lang").click()
     wait(d, lambda d: text_of(d, "#top h1") == "客服查询")
+
+    # 6. Maintenance from the board: a window on olt2's port 0/1/0 makes
+    # its cut a planned incident; removed again from the board.
+    d.find_element(By.ID, "logout").click()
+    login(d, base, "/", args.noc)
+    wait(d, lambda d: d.find_elements(By.ID, "mw-form"))
+    for k, v in (("device", "olt2"), ("frame", "0"), ("slot", "1"),
+                 ("port", "0"), ("reason", "更换分光器 / splitter swap")):
+        d.find_element(By.ID, "mw-" + k).send_keys(v)
+    d.find_element(By.CSS_SELECTOR, "#mw-form button[type=submit]").click()
+    ok = wait(d, lambda d: text_of(d, "#mw-list tr[data-id]"))
+    tap(bool(ok) and "olt2 0/1/0" in ok and psql(
+        args.db, "SELECT count(*) FROM maintenance_windows WHERE port = 0")
+        == "1", "a maintenance window added from the board is listed and "
+        "stored", ok)
+    wait(d, lambda d: False, 1)
+    subprocess.run(args.sim.split() + ["cut", "olt2", "0/1/0"],
+                   capture_output=True)
+    ok = wait(d, lambda d: text_of(d, "#incidents tbody tr.s-planned"), 30)
+    tap(bool(ok) and "计划内" in ok and "olt2 0/1/0" in ok,
+        "  a cut under it shows as planned",
+        ok)
+    wait(d, lambda d: len(d.find_elements(
+        By.CSS_SELECTOR, "#incidents tbody tr[data-uid]")) == 2 and
+        "8" == text_of(d, "#incidents tbody tr.s-planned td.accounts"), 20)
+    wait(d, lambda d: False, 1.5)
+    shot(d, args, "board.png")
+    viewport(d, 1366, 768)
+    wait(d, lambda d: False, 0.5)
+    shot(d, args, "board-laptop.png", False)
+    viewport(d, 1920, 1080)
+    d.execute_script("document.querySelector("
+                     "'#mw-list tr[data-id] button').click()")
+    ok = wait(d, lambda d: not d.find_elements(
+        By.CSS_SELECTOR, "#mw-list tr[data-id]"))
+    tap(bool(ok) and psql(args.db, "SELECT count(*) FROM "
+                          "maintenance_windows") == "0",
+        "  and removed from the board")
+
+    # A page left with its stream open logs the stream cut short.
     errs = [e for e in console_errors(d) if "favicon" not in e and
-            "401" not in e and "404" not in e]
+            "401" not in e and "404" not in e and not
+            ("/api/v1/stream" in e and "INCOMPLETE_CHUNKED" in e)]
     tap(not errs, "no error in the browser's console (no CSP violation)",
         "\n".join(errs))
 

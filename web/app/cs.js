@@ -44,12 +44,14 @@ function outage(acc) {
 	    acc.incidents[0];
 	const eta = (inc.ticket && inc.ticket.eta) || inc.eta;
 	const etaText = eta ? time(eta, true) : t("cs.eta_none");
+	const etaSay = eta ? t("cs.say_eta", { eta: etaText }) :
+	    t("cs.say_noeta");
 	const told = acc.notifications.filter((n) => n.incident_id ===
 	    inc.id && n.kind === "outage" && sentAt(n));
 	const say = told.length ? t("cs.say_text", { sent: time(sentAt(told[0])),
-	    cause: w("cause", inc.cause || "unknown"), eta: etaText }) :
+	    cause: w("cause", inc.cause || "unknown"), eta: etaSay }) :
 	    t("cs.say_nosms", { cause: w("cause", inc.cause || "unknown"),
-		eta: etaText });
+		eta: etaSay });
 	return h("div", { class: "outage-box", id: "outage" },
 	    h("p", { class: "verdict bad", id: "verdict" }, t("cs.outage"),
 		inc.planned ? h("span", { class: "badge st-planned" },
@@ -68,6 +70,31 @@ function outage(acc) {
 		inc.title),
 	    h("div", { class: "say" }, h("strong", {}, t("cs.say")), " ",
 		h("span", { id: "say" }, say)));
+}
+
+// The lookup answers from heraldd's memory without the texts; the texts
+// an incident sent are read from its messages, by kind and language.
+async function withBodies(acc) {
+	const ids = [...new Set(acc.notifications.filter((n) => !n.body &&
+	    n.incident_id).map((n) => n.incident_id))];
+	const texts = {};
+	await Promise.all(ids.map(async (id) => {
+		try {
+			texts[id] = (await api(`/incidents/${id}/messages`))
+			    .items;
+		} catch (e) {
+			texts[id] = [];
+		}
+	}));
+	for (const n of acc.notifications) {
+		if (n.body || !texts[n.incident_id])
+			continue;
+		const m = texts[n.incident_id].find((x) => x.kind === n.kind &&
+		    x.language === (n.language || acc.language));
+		if (m)
+			n.body = m.body;
+	}
+	return acc;
 }
 
 function messages(acc) {
@@ -176,6 +203,7 @@ async function search(q, keepForm) {
 		return;
 	}
 	last = q;
+	await Promise.all(r.accounts.map(withBodies));
 	if (keepForm && $("#complaint")) {
 		// A refresh keeps what the agent is typing: only the
 		// account and the messages are drawn again.

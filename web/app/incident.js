@@ -125,8 +125,8 @@ function showTicket(tk) {
 	    h("h3", {}, t("tk.history")),
 	    h("ol", { class: "history" }, tk.history.map((e) => h("li", {},
 		h("time", {}, timeSec(e.at)),
-		h("span", {}, e.from ? `${w("ticket", e.from)} → ` : "",
-		    w("ticket", e.to)),
+		h("span", {}, e.from && e.from !== e.to ?
+		    `${w("ticket", e.from)} → ` : "", w("ticket", e.to)),
 		h("span", { class: "actor" }, `${e.actor} (${e.role})`),
 		e.note ? h("q", {}, e.note) : null))));
 }
