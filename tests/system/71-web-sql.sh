@@ -10,7 +10,7 @@
 . "${top_srcdir:-.}/tests/lib/tap.sh"
 need_db
 command -v jq >/dev/null || skip_all "jq is not installed"
-plan 31
+plan 36
 
 db=$(new_db)
 "$HERALDCTL" db migrate -d "$db" >/dev/null || { fail "migrate"; exit 1; }
@@ -116,6 +116,17 @@ is "  and by incident, for the board's rows" \
 is "  none for the individual fault" "$(j "$sum" ".notices_by_incident[\"$O\"]")" null
 is "overdue tickets counted once each" "$(j "$sum" .tickets_overdue)" 1
 is "raised alarms" "$(j "$sum" .alarms_active)" 4
+is "  and no list unless asked" "$(j "$sum" '.incidents')" null
+l=$(call summary noc '{"incidents":"true"}')
+is "incidents=true lists the active ones, most accounts first, with their tickets" \
+	"$(j "$l" '[.incidents[] | "\(.id):\(.state):\(.affected_accounts):\(.ticket.kind // "-")"] | join(" ")')" \
+	"$P:confirmed:3:outage $S:suspected:2:-"
+is "  each with its place and words as GET /incidents has them" \
+	"$(j "$l" '.incidents[0] | [.device.name, .frame, .slot, .port, .cause, .scope, .planned, .truncated] | @csv')" \
+	'"olt1",0,1,3,"fibre_cut","port",false,'
+is "  and says whether it was cut" "$(j "$l" .truncated)" false
+is "incidents that is no boolean" "$(code summary noc '{"incidents":"yes"}')" \
+	"22023 incidents: must be true or false"
 is "cs may read it" "$(code summary cs '{}')" ok
 is "a gateway token may not" "$(code summary gateway '{}')" \
 	"42501 role gateway may not use GET /summary"

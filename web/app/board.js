@@ -106,13 +106,13 @@ function showIncidents() {
 		    Math.round(performance.now());
 }
 
+// One call: the counters and the active incidents with their tickets
+// (GET /summary?incidents=true), made again on every change.
 async function loadIncidents() {
-	const [r, s] = await Promise.all([
-		api("/incidents", { query: { state: "open", limit: 1000 } }),
-		api("/summary")]);
+	const s = await api("/summary", { query: { incidents: "true" } });
 	showSummary(s);
 	const m = new Map();
-	for (const inc of r.items)
+	for (const inc of s.incidents)
 		m.set(inc.uid, inc);
 	// An incident only an event has told of yet (not stored) stays.
 	for (const [uid, inc] of state.incidents)
@@ -238,7 +238,7 @@ function page() {
 			    h("tbody")),
 			mwForm(() => loadMaintenance())))));
 	const chart = new RateChart(chartBox);
-	const incidents = coalesce(() => loadIncidents().catch(() => {}), 50);
+	const incidents = coalesce(() => loadIncidents().catch(() => {}), 10);
 	const rate = coalesce(() => loadRate(chart).catch(() => {}), 200);
 	const mw = coalesce(() => loadMaintenance().catch(() => {}), 50);
 	incidents();
