@@ -10,7 +10,7 @@
 . "${top_srcdir:-.}/tests/lib/tap.sh"
 need_db
 command -v jq >/dev/null || skip_all "jq is not installed"
-plan 36
+plan 38
 
 db=$(new_db)
 "$HERALDCTL" db migrate -d "$db" >/dev/null || { fail "migrate"; exit 1; }
@@ -106,7 +106,13 @@ UPDATE tickets SET first_response_due = now() - interval '1 min'
 sum=$(call summary noc '{}')
 is "active incidents: suspected and confirmed, individual faults left out" \
 	"$(j "$sum" '[.incidents_active, .incidents_planned] | @csv')" "2,0"
-is "accounts affected: distinct over them" "$(j "$sum" .accounts_affected)" 3
+is "accounts affected: distinct over them (the splitter's are the port's)" \
+	"$(j "$sum" .accounts_affected)" 3
+is "  and summed when no two places nest (ONU 4 of port 0/1/3 and olt2)" \
+	"$(q "$db" "BEGIN; UPDATE incidents SET state = 'resolved', resolved_at = now() WHERE id = $S;
+	    INSERT INTO incidents (kind, scope, device_id, frame, slot, port, onu, state, title, affected_accounts)
+	    VALUES ('x', 'onu', 2, 0, 1, 0, 7, 'suspected', 'x', 5);
+	    SELECT api_summary_accounts(); ROLLBACK;" | tail -1)" 8
 is "notices of active incidents by state, the usual ones present as zeros" \
 	"$(j "$sum" '.notifications | [.queued, .sent, .delivered, .failed, .suppressed] | @csv')" \
 	"1,1,1,1,1"
@@ -125,6 +131,9 @@ is "  each with its place and words as GET /incidents has them" \
 	"$(j "$l" '.incidents[0] | [.device.name, .frame, .slot, .port, .cause, .scope, .planned, .truncated] | @csv')" \
 	'"olt1",0,1,3,"fibre_cut","port",false,'
 is "  and says whether it was cut" "$(j "$l" .truncated)" false
+is "counts=false: the list without the counters (what a ticket step changes)" \
+	"$(j "$(call summary noc '{"incidents":"true","counts":"false"}')" '[(.incidents | length), .incidents_active, .accounts_affected, .notices_by_incident] | @csv')" \
+	"2,2,,"
 is "incidents that is no boolean" "$(code summary noc '{"incidents":"yes"}')" \
 	"22023 incidents: must be true or false"
 is "cs may read it" "$(code summary cs '{}')" ok

@@ -106,11 +106,11 @@ function showIncidents() {
 		    Math.round(performance.now());
 }
 
-// One call: the counters and the active incidents with their tickets
-// (GET /summary?incidents=true), made again on every change.
+// The active incidents with their tickets (GET /summary?incidents=true
+// &counts=false): what an incident or ticket change redraws.
 async function loadIncidents() {
-	const s = await api("/summary", { query: { incidents: "true" } });
-	showSummary(s);
+	const s = await api("/summary", { query: { incidents: "true",
+	    counts: "false" } });
 	const m = new Map();
 	for (const inc of s.incidents)
 		m.set(inc.uid, inc);
@@ -120,6 +120,16 @@ async function loadIncidents() {
 			m.set(uid, inc);
 	state.incidents = m;
 	showIncidents();
+}
+
+// The counters and each incident's notices: what notices, alarms and
+// incidents change.
+async function loadCounts() {
+	showSummary(await api("/summary"));
+	for (const tr of document.querySelectorAll("#incidents tr[data-id]"))
+		if (tr.dataset.id)
+			tr.querySelector("td.notices").textContent =
+			    noticeText(tr.dataset.id);
 }
 
 const isOpen = (inc) => inc.state === "suspected" ||
@@ -239,27 +249,32 @@ function page() {
 			mwForm(() => loadMaintenance())))));
 	const chart = new RateChart(chartBox);
 	const incidents = coalesce(() => loadIncidents().catch(() => {}), 10);
+	const counts = coalesce(() => loadCounts().catch(() => {}), 10);
 	const rate = coalesce(() => loadRate(chart).catch(() => {}), 200);
 	const mw = coalesce(() => loadMaintenance().catch(() => {}), 50);
 	incidents();
+	counts();
 	rate();
 	mw();
 	openStream({
 		hello: () => {
 			incidents();
+			counts();
 			rate();
 			mw();
 		},
 		incident: (ev) => {
 			onIncident(ev);
 			incidents();
+			counts();
 		},
 		change: (c) => {
 			if (!c)
 				return;
-			if (c.incidents || c.tickets || c.notifications ||
-			    c.alarms)
+			if (c.incidents || c.tickets)
 				incidents();
+			if (c.incidents || c.notifications || c.alarms)
+				counts();
 			if (c.alarms)
 				rate();
 			if (c.maintenance)
