@@ -38,6 +38,7 @@
 #include "herald.h"
 #include "log.h"
 #include "module.h"
+#include "stats.h"
 #include "store.h"
 #include "xmalloc.h"
 #include "api_private.h"
@@ -299,6 +300,23 @@ api_store_json(struct store *st)
 	    (json_int_t)store_stalls(st), "stuck_seconds", store_stuck(st));
 }
 
+/* The collectors' and the pipeline's counters, as last published. */
+static void
+api_health_stat_cb(const char *collector, const char *name,
+    unsigned long long value, void *arg)
+{
+	json_t *o = arg, *c;
+
+	if (strcmp(collector, "trap") != 0 && strcmp(collector, "poll") != 0 &&
+	    strcmp(collector, "events") != 0 && strcmp(collector, "notify") != 0)
+		return;
+	if ((c = json_object_get(o, collector)) == NULL) {
+		c = json_object();
+		json_object_set_new(o, collector, c);
+	}
+	json_object_set_new(c, name, json_integer((json_int_t)value));
+}
+
 /*
  * Healthy: both of heraldd's working connections up and the loop on time.
  * The API's own connection is shown but does not make heraldd unhealthy:
@@ -312,12 +330,15 @@ api_healthz(struct api_call *c)
 	int ok = store_state(h->store) == STORE_UP &&
 	    store_state(h->decide) == STORE_UP && a->lag < API_LAG_UNHEALTHY;
 
+	json_t *collectors = json_object();
+
+	stats_foreach(api_health_stat_cb, collectors);
 	api_call_json(c, ok ? 200 : 503, json_pack("{s:s, s:{s:o, s:o, s:o}, "
-	    "s:f, s:I}", "status", ok ? "ok" : "degraded", "database",
+	    "s:f, s:I, s:o}", "status", ok ? "ok" : "degraded", "database",
 	    "events", api_store_json(h->store), "decisions",
 	    api_store_json(h->decide), "api", api_store_json(a->db),
 	    "loop_lag_seconds", a->lag, "connections",
-	    (json_int_t)a->nconns_used));
+	    (json_int_t)a->nconns_used, "collectors", collectors));
 }
 
 /* Who the token is: the pages check a token with it at login. */

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <event2/event.h>
+#include <getopt.h>
 #include <libgen.h>
 #include <signal.h>
 #include <stdio.h>
@@ -27,27 +28,37 @@ struct heraldd_opts {
 	int		 verbose;
 };
 
-static void
-heraldd_usage(void)
+/* heraldd -h (stdout, exit 0) or a usage error (stderr, exit 64). */
+static void __attribute__((noreturn))
+heraldd_usage(FILE *f, int rc)
 {
-	fprintf(stderr, "usage: heraldd [-dnvV] [-c file]\n"
+	fprintf(f, "usage: heraldd [-dhnvV] [-c file]\n"
 	    "  -c file  configuration (default %s)\n"
 	    "  -d       stay in the foreground, log to stderr\n"
+	    "  -h       print this help and exit\n"
 	    "  -n       check the configuration and exit\n"
 	    "  -v       more verbose (repeat for debug)\n"
-	    "  -V       print the version and exit\n", HERALD_DEFAULT_CONF);
-	exit(64);
+	    "  -V       print the version and exit\n"
+	    "Signals: SIGHUP reloads the configuration, SIGTERM stops.\n"
+	    "See heraldd(8) and herald.conf(5).\n", HERALD_DEFAULT_CONF);
+	exit(rc);
 }
 
 static void
 heraldd_parse_args(int argc, char **argv, struct heraldd_opts *o)
 {
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
 	int ch;
 
 	memset(o, 0, sizeof(*o));
 	o->conf_path = HERALD_DEFAULT_CONF;
 	optind = 1;
-	while ((ch = getopt(argc, argv, "c:dnvVh")) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:dnvVh", longopts,
+	    NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			o->conf_path = optarg;
@@ -64,12 +75,14 @@ heraldd_parse_args(int argc, char **argv, struct heraldd_opts *o)
 		case 'V':
 			printf("heraldd %s\n", PACKAGE_VERSION);
 			exit(0);
+		case 'h':
+			heraldd_usage(stdout, 0);
 		default:
-			heraldd_usage();
+			heraldd_usage(stderr, 64);
 		}
 	}
 	if (optind != argc)
-		heraldd_usage();
+		heraldd_usage(stderr, 64);
 }
 
 static void

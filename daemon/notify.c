@@ -47,6 +47,8 @@
 #define NOTIFY_PUMP_USEC	100000	/* look for work this often */
 #define NOTIFY_SLOW_SECS	10	/* recover, plan */
 #define NOTIFY_BACKOFF_MAX	300.0
+#define NOTIFY_RESULTS_USEC	50000	/* results wait at most this */
+#define NOTIFY_RESULTS_MAX	500	/* or until this many */
 
 static cfg_opt_t notify_opts[] = {
 	CFG_STR("signature", "", CFGF_NONE),
@@ -54,6 +56,7 @@ static cfg_opt_t notify_opts[] = {
 	CFG_INT("validity", 43200, CFGF_NONE),
 	CFG_STR("quiet_hours", "22:00-08:00", CFGF_NONE),
 	CFG_BOOL("update_on_eta", cfg_false, CFGF_NONE),
+	CFG_INT("update_after", 0, CFGF_NONE),
 	CFG_INT("grace", 120, CFGF_NONE),
 	CFG_INT("planned_lead", 86400, CFGF_NONE),
 	CFG_STR("dlr_url", "", CFGF_NONE),
@@ -75,20 +78,23 @@ struct notify {
 	size_t			 nretired[8];
 	char			*signature;
 	char			*dlr_base;
-	int			 grace, planned_lead;
+	int			 grace, planned_lead, update_after;
 	int			 claiming;	/* a claim is in flight */
 	int			 sending;	/* messages at the gateways */
-	struct event		*pump, *slow, *stats;
+	struct event		*pump, *slow, *stats, *flush;
+	json_t			*results;	/* not yet written */
 	struct notify_seen	*seen;
 	unsigned long long	 claimed, sent, retried, dead, unknown,
-				 recovered, planned, dlrs, render_errors;
+				 recovered, planned, updates, dlrs,
+				 render_errors;
 };
 
 static void	notify_reap(struct notify *);
+static void	notify_kick(struct notify *);
 
 static const char notify_claim_sql[] = "SELECT notify_claim($1, $2)";
-static const char notify_result_sql[] =
-	"SELECT notify_result($1, $2, $3, NULL, $4, $5, $6, $7)";
+static const char notify_results_sql[] =
+	"SELECT notify_results($1::jsonb)";
 
 double
 notify_clock(void)
@@ -137,7 +143,8 @@ notify_check(cfg_t *root)
 		    "empty");
 	if (cfg_getint(sec, "validity") < 60 || cfg_getint(sec, "grace") < 1 ||
 	    cfg_getint(sec, "stats_interval") < 1 ||
-	    cfg_getint(sec, "planned_lead") < 0)
+	    cfg_getint(sec, "planned_lead") < 0 ||
+	    cfg_getint(sec, "update_after") < 0)
 		conf_error(root, "notify: validity (at least 60), grace and "
 		    "stats_interval must be positive");
 	gw_check(root, sec);
@@ -184,26 +191,49 @@ notify_backoff(int attempts)
 }
 
 static void
+notify_flush_results(struct notify *n)
+{
+	char *batch;
+	const char *p[1];
+
+	if (json_array_size(n->results) == 0)
+		return;
+	batch = json_dumps(n->results, JSON_COMPACT);
+	p[0] = batch;
+	if (store_query(n->db, notify_results_sql, 1, p, NULL, NULL) != 0)
+		log_warnx("notify: %zu results could not be queued; those "
+		    "messages will be sent again after %d s",
+		    json_array_size(n->results), n->grace);
+	free(batch);
+	json_array_clear(n->results);
+}
+
+static void
+notify_flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	notify_flush_results(arg);
+}
+
+/*
+ * What became of a message, for notify_result(): gathered for up to
+ * NOTIFY_RESULTS_USEC or NOTIFY_RESULTS_MAX, then written in one round
+ * trip, so a drain at the gateway's full speed is not a statement per SMS.
+ */
+static void
 notify_result(struct notify *n, struct gw_send *s, enum gw_outcome o,
     const char *error, double retry)
 {
-	char id[32], segs[16], wait[32];
-	const char *p[7];
+	struct timeval tv = { 0, NOTIFY_RESULTS_USEC };
 
-	snprintf(id, sizeof(id), "%lld", (long long)s->id);
-	snprintf(segs, sizeof(segs), "%d", s->segments);
-	snprintf(wait, sizeof(wait), "%.3f", retry);
-	p[0] = id;
-	p[1] = gw_outcome_name(o);
-	p[2] = s->gw != NULL ? s->gw->name : NULL;
-	p[3] = error;
-	p[4] = wait;
-	p[5] = o == GW_SENT ? s->body : NULL;
-	p[6] = segs;
-	if (store_query(n->db, notify_result_sql, 7, p, NULL, NULL) != 0)
-		log_warnx("notify: message %s: the result could not be queued "
-		    "(%s); it will be sent again after %d s", id,
-		    gw_outcome_name(o), n->grace);
+	json_array_append_new(n->results, json_pack("{s:I, s:s, s:s?, s:s?, "
+	    "s:f, s:s?, s:i}", "id", (json_int_t)s->id, "outcome",
+	    gw_outcome_name(o), "gateway", s->gw != NULL ? s->gw->name : NULL,
+	    "error", error, "retry", retry, "body", o == GW_SENT ? s->body :
+	    NULL, "segments", s->segments));
+	if (json_array_size(n->results) >= NOTIFY_RESULTS_MAX)
+		notify_flush_results(n);
+	else if (!evtimer_pending(n->flush, NULL))
+		evtimer_add(n->flush, &tv);
 }
 
 static void
@@ -256,6 +286,7 @@ notify_done(struct gw_send *s, enum gw_outcome o, const char *error)
 	api_push(n->h, "notifications");
 	notify_send_free(s);
 	notify_reap(n);
+	notify_kick(n);
 }
 
 static long long
@@ -355,6 +386,28 @@ notify_send(struct notify *n, json_t *row)
 	json_decref(params);
 }
 
+static void	notify_pump_cb(evutil_socket_t, short, void *);
+
+/*
+ * Claim again now, not at the next tick, when the gateways have room for
+ * a good share of what they may hold: a drain then runs at the gateway's
+ * pace instead of one claim per 100 ms.
+ */
+static void
+notify_kick(struct notify *n)
+{
+	int room, most = 0;
+	size_t i;
+
+	if (n->claiming)
+		return;
+	for (i = 0; i < n->ngws; i++)
+		most += n->gws[i].max_inflight;
+	room = gw_capacity(n->gws, n->ngws, notify_clock());
+	if (room > 0 && room * 4 >= most)
+		notify_pump_cb(-1, 0, n);
+}
+
 static void
 notify_claim_done_cb(struct store *st, PGresult *res, void *arg)
 {
@@ -373,6 +426,8 @@ notify_claim_done_cb(struct store *st, PGresult *res, void *arg)
 	n->claimed += json_array_size(rows);
 	json_array_foreach(rows, i, row)
 		notify_send(n, row);
+	if (json_array_size(rows) > 0)
+		notify_kick(n);
 	json_decref(rows);
 }
 
@@ -410,7 +465,8 @@ notify_count_cb(struct store *st, PGresult *res, void *arg)
 /*
  * Every few seconds: messages left "sending" longer than the grace (a
  * crash, an unanswered request with no submit report) go back to the
- * queue; maintenance windows starting soon get their planned notices.
+ * queue; outages older than notify.update_after get their one update
+ * notice; maintenance windows starting soon get their planned notices.
  */
 static void
 notify_slow_cb(evutil_socket_t fd, short what, void *arg)
@@ -425,6 +481,12 @@ notify_slow_cb(evutil_socket_t fd, short what, void *arg)
 	p[0] = grace;
 	store_query(n->db, "SELECT notify_recover($1)", 1, p,
 	    notify_count_cb, &n->recovered);
+	if (n->update_after > 0) {
+		snprintf(lead, sizeof(lead), "%d seconds", n->update_after);
+		p[0] = lead;
+		store_query(n->db, "SELECT notify_age_updates($1::interval)", 1,
+		    p, notify_count_cb, &n->updates);
+	}
 	if (n->planned_lead > 0) {
 		snprintf(lead, sizeof(lead), "%d seconds", n->planned_lead);
 		p[0] = lead;
@@ -440,7 +502,8 @@ notify_publish(struct notify *n, int final)
 		{ "claimed", n->claimed }, { "sent", n->sent },
 		{ "retried", n->retried }, { "dead", n->dead },
 		{ "unknown", n->unknown }, { "recovered", n->recovered },
-		{ "planned", n->planned }, { "dlrs", n->dlrs },
+		{ "planned", n->planned }, { "updates", n->updates },
+		{ "dlrs", n->dlrs },
 		{ "render_errors", n->render_errors },
 		{ "in_flight", (unsigned long long)n->sending },
 	};
@@ -546,6 +609,7 @@ notify_apply(struct notify *n)
 		n->dlr_base[strlen(n->dlr_base) - 1] = '\0';
 	n->grace = (int)cfg_getint(sec, "grace");
 	n->planned_lead = (int)cfg_getint(sec, "planned_lead");
+	n->update_after = (int)cfg_getint(sec, "update_after");
 	if (store_state(n->db) == STORE_UP)
 		notify_configure(n);
 	if (n->ngws == 0)
@@ -567,6 +631,8 @@ notify_start(struct herald *h)
 	n->h = h;
 	h->notify = n;
 	n->seen = seen_new();
+	n->results = json_array();
+	n->flush = evtimer_new(h->base, notify_flush_cb, n);
 	n->cio = curl_io_new(h->base);
 	n->db = store_new(h->base, h->conf->db_conninfo,
 	    h->conf->db_connect_timeout, 100000);
@@ -614,6 +680,9 @@ notify_stop(struct herald *h)
 		return;
 	notify_publish(n, 1);
 	curl_io_free(n->cio);
+	notify_flush_results(n);	/* queued: written if the store can */
+	event_free(n->flush);
+	json_decref(n->results);
 	event_free(n->pump);
 	event_free(n->slow);
 	event_free(n->stats);

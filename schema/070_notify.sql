@@ -281,6 +281,12 @@ BEGIN
 	    v_n.state NOT IN ('sent', 'delivered') THEN
 		RETURN;
 	END IF;
+	-- Nearly always the incident is still open: say so without walking
+	-- the merge chain (this runs for every message sent).
+	IF EXISTS (SELECT 1 FROM incidents WHERE id = v_n.incident_id AND
+	    state IN ('suspected', 'confirmed')) THEN
+		RETURN;
+	END IF;
 	v_root := notify_root(v_n.incident_id);
 	IF NOT EXISTS (SELECT 1 FROM incidents WHERE id = v_root AND
 	    state IN ('resolved', 'transient')) THEN
@@ -306,13 +312,42 @@ $$;
 -- current ETA, so both would say the same.
 CREATE FUNCTION notify_enqueue_update(p_incident bigint) RETURNS integer
 LANGUAGE plpgsql AS $$
-DECLARE
-	v_family	bigint[];
-	n		integer;
 BEGIN
 	IF NOT (notify_settings()).update_on_eta THEN
 		RETURN 0;
 	END IF;
+	RETURN notify_queue_update(p_incident);
+END;
+$$;
+
+-- An outage still going on after p_age (notify.update_after): one update
+-- notice, once, to those told of it ("still working on it"). heraldd
+-- calls it every few seconds; SKIP LOCKED lets several do so at once.
+CREATE FUNCTION notify_age_updates(p_age interval) RETURNS integer
+LANGUAGE plpgsql AS $$
+DECLARE
+	v_inc	bigint;
+	n	integer := 0;
+BEGIN
+	FOR v_inc IN SELECT i.id FROM incidents i
+	    WHERE i.state = 'confirmed' AND NOT i.planned AND NOT i.individual
+		AND i.confirmed_at < now() - p_age
+		AND NOT EXISTS (SELECT 1 FROM notifications u
+		    WHERE u.incident_id = i.id AND u.kind = 'update')
+	    ORDER BY i.id FOR UPDATE OF i SKIP LOCKED
+	LOOP
+		n := n + notify_queue_update(v_inc);
+	END LOOP;
+	RETURN n;
+END;
+$$;
+
+CREATE FUNCTION notify_queue_update(p_incident bigint) RETURNS integer
+LANGUAGE plpgsql AS $$
+DECLARE
+	v_family	bigint[];
+	n		integer;
+BEGIN
 	v_family := ARRAY(SELECT notify_family(p_incident));
 	UPDATE notifications SET state = 'cancelled', reason = 'superseded'
 	WHERE incident_id = p_incident AND kind = 'update' AND
@@ -540,41 +575,43 @@ DECLARE
 	v_out	jsonb;
 BEGIN
 	UPDATE notifications SET state = 'expired', reason = 'validity passed'
-	WHERE id IN (SELECT id FROM notifications
+	WHERE id = ANY (ARRAY(SELECT id FROM notifications
 	    WHERE state IN ('queued', 'held') AND valid_until <= now()
-	    FOR UPDATE SKIP LOCKED);
+	    FOR UPDATE SKIP LOCKED));
 
 	UPDATE notifications SET state = 'queued',
 	    next_attempt_at = least(next_attempt_at, now())
-	WHERE id IN (SELECT id FROM notifications WHERE state = 'held' AND
-	    (next_attempt_at <= now() OR NOT v_quiet)
-	    FOR UPDATE SKIP LOCKED);
+	WHERE id = ANY (ARRAY(SELECT id FROM notifications
+	    WHERE state = 'held' AND (next_attempt_at <= now() OR NOT v_quiet)
+	    FOR UPDATE SKIP LOCKED));
 
 	IF v_quiet THEN
 		v_end := (v_local::date + CASE WHEN v_local::time < v.quiet_end
 		    THEN 0 ELSE 1 END + v.quiet_end) AT TIME ZONE v.tz;
 		UPDATE notifications SET state = 'held', next_attempt_at = v_end,
 		    reason = 'quiet hours'
-		WHERE id IN (SELECT id FROM notifications
+		WHERE id = ANY (ARRAY(SELECT id FROM notifications
 		    WHERE state = 'queued' AND next_attempt_at <= now()
-		    FOR UPDATE SKIP LOCKED);
+		    FOR UPDATE SKIP LOCKED));
 		RETURN '[]';
 	END IF;
 
-	WITH c AS (
-		SELECT id FROM notifications
-		WHERE state = 'queued' AND next_attempt_at <= now() AND
-		    (valid_until IS NULL OR valid_until > now())
-		ORDER BY priority, next_attempt_at, id
-		LIMIT greatest(p_limit, 0)
-		FOR UPDATE SKIP LOCKED
-	), u AS (
+	-- The ids first, as an array (an InitPlan): each row is then found
+	-- by its key, whatever the planner believes of the queue's size (a
+	-- join planned on an empty outbox's statistics turned a 100,000-row
+	-- claim into minutes).
+	WITH u AS (
 		UPDATE notifications n SET state = 'sending',
 		    claimed_by = p_instance, claimed_at = now(),
 		    attempts = n.attempts + 1,
 		    dlr_token = coalesce(n.dlr_token,
 			replace(gen_random_uuid()::text, '-', ''))
-		FROM c WHERE n.id = c.id
+		WHERE n.id = ANY (ARRAY(SELECT id FROM notifications
+		    WHERE state = 'queued' AND next_attempt_at <= now() AND
+			(valid_until IS NULL OR valid_until > now())
+		    ORDER BY priority, next_attempt_at, id
+		    LIMIT greatest(p_limit, 0)
+		    FOR UPDATE SKIP LOCKED))
 		RETURNING n.*
 	)
 	SELECT coalesce(jsonb_agg(notify_json(u::notifications)
@@ -637,6 +674,27 @@ BEGIN
 END;
 $$;
 
+-- Many results in one round trip (heraldd gathers them for up to 50 ms):
+-- [{"id", "outcome", "gateway", "error", "retry", "body", "segments"}].
+-- Each is notify_result(), so a batch sent again changes nothing.
+CREATE FUNCTION notify_results(p jsonb) RETURNS integer
+LANGUAGE plpgsql AS $$
+DECLARE
+	r	jsonb;
+	n	integer := 0;
+BEGIN
+	FOR r IN SELECT value FROM jsonb_array_elements(p) ORDER BY
+	    (value->>'id')::bigint LOOP
+		PERFORM notify_result((r->>'id')::bigint, r->>'outcome',
+		    r->>'gateway', NULL, r->>'error',
+		    (r->>'retry')::double precision, r->>'body',
+		    (r->>'segments')::integer);
+		n := n + 1;
+	END LOOP;
+	RETURN n;
+END;
+$$;
+
 -- Notices left in 'sending' longer than the grace go back to the queue.
 -- Kannel is asked with dlr-mask including 8 (SMSC submit): a message the
 -- gateway accepted gets that report within seconds, and notify_dlr moves
@@ -656,9 +714,9 @@ DECLARE
 BEGIN
 	UPDATE notifications SET state = 'queued', next_attempt_at = now(),
 	    reason = 'no gateway acknowledgement'
-	WHERE id IN (SELECT id FROM notifications
+	WHERE id = ANY (ARRAY(SELECT id FROM notifications
 	    WHERE state = 'sending' AND claimed_at < now() - v_grace
-	    FOR UPDATE SKIP LOCKED);
+	    FOR UPDATE SKIP LOCKED));
 	GET DIAGNOSTICS n = ROW_COUNT;
 	RETURN n;
 END;

@@ -24,6 +24,7 @@ struct ctl_command {
 	const char	*name;		/* "db" */
 	const char	*sub;		/* "migrate", or NULL */
 	const char	*usage;
+	const char	*help;		/* options, for COMMAND --help; or NULL */
 	int		 (*run)(struct ctl *, int argc, char **argv);
 };
 

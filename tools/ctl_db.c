@@ -292,11 +292,26 @@ ctl_db_status_run(struct ctl *ctl, int argc, char **argv)
 const struct ctl_command ctl_db_migrate = {
 	.name = "db", .sub = "migrate",
 	.usage = "db migrate [-d conninfo]   apply pending schema migrations",
+	.help =
+	    "Applies each schema/NNN_name.sql not yet recorded in\n"
+	    "schema_migrations, in order, each in one transaction under an\n"
+	    "advisory lock. Exit 1 when one fails (it is rolled back).\n"
+	    "  -d conninfo    libpq connection string\n"
+	    "                 (default: database.conninfo)\n"
+	    "  -s schema-dir  the migrations (default: HERALD_SCHEMA_DIR,\n"
+	    "                 else " PKGDATADIR "/schema)\n",
 	.run = ctl_db_migrate_run,
 };
 
 const struct ctl_command ctl_db_status = {
 	.name = "db", .sub = "status",
 	.usage = "db status [-d conninfo]    list migrations (exit 1 if pending)",
+	.help =
+	    "Lists every migration with when it was applied, or \"pending\".\n"
+	    "Exit 1 when one is pending.\n"
+	    "  -d conninfo    libpq connection string\n"
+	    "                 (default: database.conninfo)\n"
+	    "  -s schema-dir  the migrations (default: HERALD_SCHEMA_DIR,\n"
+	    "                 else " PKGDATADIR "/schema)\n",
 	.run = ctl_db_status_run,
 };

@@ -260,6 +260,16 @@ const struct ctl_command ctl_alarms_cmd = {
 	.name = "alarms", .sub = NULL,
 	.usage = "alarms [--state S|--all] [--kind K] [--device D] "
 	    "[--region R]",
+	.help =
+	    "Lists alarms through heraldd's API (default: raised ones).\n"
+	    "  --state S      raised or cleared\n"
+	    "  --all          every state\n"
+	    "  --kind K       pon.los, onu.dying_gasp, dsl.line_down, ...\n"
+	    "  --device D     one device, by name\n"
+	    "  --region R     the devices of one region\n"
+	    "  --since T      --until T: a time window\n"
+	    "  --limit N      --offset N: page through the list\n"
+	    "  --json         the API's JSON as it came\n",
 	.run = ctl_alarms_run,
 };
 
@@ -267,6 +277,18 @@ const struct ctl_command ctl_incidents_cmd = {
 	.name = "incidents", .sub = NULL,
 	.usage = "incidents [--state S|--all] [--cause C] [--device D] "
 	    "[--region R]",
+	.help =
+	    "Lists incidents through heraldd's API (default: open ones,\n"
+	    "i.e. suspected and confirmed).\n"
+	    "  --state S      open, suspected, confirmed, resolved,\n"
+	    "                 transient or merged\n"
+	    "  --all          every state\n"
+	    "  --cause C      fibre_cut, power_cut, device_down, ...\n"
+	    "  --device D     one device, by name\n"
+	    "  --region R     the devices of one region\n"
+	    "  --since T      --until T: a time window\n"
+	    "  --limit N      --offset N: page through the list\n"
+	    "  --json         the API's JSON as it came\n",
 	.run = ctl_incidents_run,
 };
 
@@ -274,5 +296,10 @@ const struct ctl_command ctl_incident_cmd = {
 	.name = "incident", .sub = NULL,
 	.usage = "incident ID [--accounts]   an incident, its alarms and "
 	    "ticket",
+	.help =
+	    "Shows one incident: state, cause, place, alarms, ticket.\n"
+	    "  --accounts     list its affected accounts instead\n"
+	    "  --limit N      --offset N: page through the list\n"
+	    "  --json         the API's JSON as it came\n",
 	.run = ctl_incident_run,
 };

@@ -322,6 +322,17 @@ const struct ctl_command ctl_inventory_import = {
 	.name = "inventory",
 	.sub = "import",
 	.usage = "inventory import [-D] [-f] [-n] [-q] [-t threshold] URL|FILE",
+	.help =
+	    "Imports the subscriber file (with -D, the device list) from a\n"
+	    "path or a file, ftp, ftps, http, https, sftp or scp URL, plain\n"
+	    "or gzip, in one transaction: all of it or nothing. Exit 1 when\n"
+	    "it is refused.\n"
+	    "  -D             the device list, not the subscriber file\n"
+	    "  -f             import even a file that is unchanged\n"
+	    "  -n             dry run: check and show the changes only\n"
+	    "  -q             quiet: no progress, no rejected lines\n"
+	    "  -t threshold   share of bad rows that refuses the file\n"
+	    "                 (default: inventory.error_threshold, 1%)\n",
 	.run = ctl_inv_import,
 };
 
@@ -329,6 +340,9 @@ const struct ctl_command ctl_inventory_status = {
 	.name = "inventory",
 	.sub = "status",
 	.usage = "inventory status",
+	.help =
+	    "The last imports (source, result, counts, duration) and what\n"
+	    "is loaded.\n",
 	.run = ctl_inv_status,
 };
 
@@ -336,5 +350,7 @@ const struct ctl_command ctl_inventory_errors = {
 	.name = "inventory",
 	.sub = "errors",
 	.usage = "inventory errors [IMPORT-ID]",
+	.help =
+	    "The rejected lines of an import (default: the last one).\n",
 	.run = ctl_inv_errors,
 };

@@ -208,5 +208,13 @@ const struct ctl_command ctl_lookup_cmd = {
 	.name = "lookup", .sub = NULL,
 	.usage = "lookup [--account|--phone|--serial] ACCOUNT|PHONE|SERIAL   "
 	    "is this customer in an outage?",
+	.help =
+	    "Is this customer in an outage, why, since and until when, and\n"
+	    "were they told? Without an option the argument decides: 11\n"
+	    "digits or a number starting with 0 or +86 is a phone; four\n"
+	    "letters and eight hex digits an ONU serial; anything else an\n"
+	    "account.\n"
+	    "  --account      --phone     --serial: say which it is\n"
+	    "  --json         the API's JSON as it came\n",
 	.run = ctl_lookup_run,
 };

@@ -136,17 +136,35 @@ const struct ctl_command ctl_maint_add = {
 	.name = "maintenance", .sub = "add",
 	.usage = "maintenance add --device D [--frame F --slot S --port P "
 	    "--splitter X] --from T --to T --reason R",
+	.help =
+	    "Declares a maintenance window: faults inside it are planned\n"
+	    "work, and the accounts below get a \"planned\" notice\n"
+	    "notify.planned_lead seconds before it starts.\n"
+	    "  --device D     the device (required)\n"
+	    "  --frame F      --slot S   --port P   --splitter X:\n"
+	    "                 narrow it to one place on the device\n"
+	    "  --from T       --to T: when (+2h, 18:00, 12-03 01:00, ...)\n"
+	    "  --reason R     why (required)\n"
+	    "  --json         the API's JSON as it came\n",
 	.run = ctl_maint_add_run,
 };
 
 const struct ctl_command ctl_maint_list = {
 	.name = "maintenance", .sub = "list",
 	.usage = "maintenance list [--all] [--device D]",
+	.help =
+	    "Lists maintenance windows that are not over.\n"
+	    "  --all          past ones too\n"
+	    "  --device D     one device's\n"
+	    "  --limit N      --offset N: page through the list\n"
+	    "  --json         the API's JSON as it came\n",
 	.run = ctl_maint_list_run,
 };
 
 const struct ctl_command ctl_maint_rm = {
 	.name = "maintenance", .sub = "rm",
 	.usage = "maintenance rm ID",
+	.help =
+	    "Cancels maintenance window ID.\n",
 	.run = ctl_maint_rm_run,
 };

@@ -337,5 +337,16 @@ const struct ctl_command ctl_profile_test_cmd = {
 	.sub = "test",
 	.usage = "profile test [-p dir] [-k kind] [-v vendor] [-m model] "
 	    "FILE.pcap | --trap 'OID [NAME TYPE VALUE]...'",
+	.help =
+	    "Which vendor profile and trap rule each trap of a capture (or\n"
+	    "one typed trap) matches, and the event it becomes. Exit 1 when\n"
+	    "the profiles have errors.\n"
+	    "  -p dir         the profiles (default: snmp.profile_dir)\n"
+	    "  -k kind        the device's kind (olt, dslam)\n"
+	    "  -v vendor      the device's vendor\n"
+	    "  -m model       the device's model\n"
+	    "  -s oid         the device's sysObjectID\n"
+	    "  --trap 'OID [NAME TYPE VALUE]...'\n"
+	    "                 a trap typed on the command line\n",
 	.run = ctl_profile_test,
 };

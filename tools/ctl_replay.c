@@ -650,5 +650,14 @@ const struct ctl_command ctl_replay_cmd = {
 	.usage = "replay [-q] [-p policy.conf] [-u SECONDS] FILE|--from-db "
 	    "FROM TO\n\t\t\t\t    replay recorded events through the rules "
 	    "engine",
+	.help =
+	    "Runs recorded events (JSON lines or the events table's COPY\n"
+	    "text; - for stdin; or the events table between FROM and TO)\n"
+	    "through the rules engine on a simulated clock, and prints the\n"
+	    "incidents it decides.\n"
+	    "  -p file        the policy to try (default: rules.policy)\n"
+	    "  -q             the summary only\n"
+	    "  -u SECONDS     run the clock on after the last event\n"
+	    "                 (86400)\n",
 	.run = ctl_replay,
 };

@@ -182,11 +182,41 @@ ctl_snmp_walk_run(struct ctl *ctl, int argc, char **argv)
 const struct ctl_command ctl_snmp_get = {
 	.name = "snmp", .sub = "get",
 	.usage = "snmp get [options] PEER OID...   read with herald's poller engine",
+	.help =
+	    "Reads numeric OIDs from PEER with the poller's own engine and\n"
+	    "budget.\n"
+	    "  -v 1|2c|3      SNMP version (2c)\n"
+	    "  -c community   v1/v2c community\n"
+	    "  -u user        v3 user\n"
+	    "  -a proto       MD5, SHA, SHA-224 ... SHA-512\n"
+	    "  -A pass        v3 authentication password\n"
+	    "  -x proto       DES, AES, AES-192 or AES-256\n"
+	    "  -X pass        v3 privacy password\n"
+	    "  -t ms          timeout per request (1000)\n"
+	    "  -r retries     retries after a timeout (1)\n"
+	    "  --inflight N   requests outstanding (4)\n"
+	    "  --rate N       requests per second (50)\n"
+	    "  --reps N       GETBULK max-repetitions (20)\n",
 	.run = ctl_snmp_get_run,
 };
 
 const struct ctl_command ctl_snmp_walk = {
 	.name = "snmp", .sub = "walk",
 	.usage = "snmp walk [options] PEER OID...  walk with herald's poller engine",
+	.help =
+	    "Walks the subtrees under numeric OIDs of PEER (GETBULK) with\n"
+	    "the poller's own engine and budget.\n"
+	    "  -v 1|2c|3      SNMP version (2c)\n"
+	    "  -c community   v1/v2c community\n"
+	    "  -u user        v3 user\n"
+	    "  -a proto       MD5, SHA, SHA-224 ... SHA-512\n"
+	    "  -A pass        v3 authentication password\n"
+	    "  -x proto       DES, AES, AES-192 or AES-256\n"
+	    "  -X pass        v3 privacy password\n"
+	    "  -t ms          timeout per request (1000)\n"
+	    "  -r retries     retries after a timeout (1)\n"
+	    "  --inflight N   requests outstanding (4)\n"
+	    "  --rate N       requests per second (50)\n"
+	    "  --reps N       GETBULK max-repetitions (20)\n",
 	.run = ctl_snmp_walk_run,
 };

@@ -217,5 +217,14 @@ const struct ctl_command ctl_template_preview_cmd = {
 	.sub = "preview",
 	.usage = "template preview KIND [--lang zh|en] [--incident ID] "
 	    "[--dir DIR] [--signature S]",
+	.help =
+	    "Renders a subscriber message (KIND: outage, restored, update\n"
+	    "or planned) with sample values or a real incident's, and its\n"
+	    "SMS size.\n"
+	    "  --lang zh|en   the language (zh)\n"
+	    "  --incident ID  a real incident's values\n"
+	    "  --dir DIR      the templates (default: HERALD_TEMPLATE_DIR,\n"
+	    "                 else the installed ones)\n"
+	    "  --signature S  the operator's signature\n",
 	.run = ctl_template_preview,
 };

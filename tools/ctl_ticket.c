@@ -370,6 +370,19 @@ const struct ctl_command ctl_tickets_cmd = {
 	.name = "tickets", .sub = NULL,
 	.usage = "tickets [--overdue] [--state S|--all] [--kind K] "
 	    "[--assignee A]",
+	.help =
+	    "Lists tickets through heraldd's API (default: open ones), most\n"
+	    "urgent first.\n"
+	    "  --overdue      only those past an SLA deadline\n"
+	    "  --state S      open, new, acknowledged, dispatched,\n"
+	    "                 in_progress, resolved, closed, reopened\n"
+	    "                 or cancelled\n"
+	    "  --all          every state\n"
+	    "  --kind K       outage, complaint or repair\n"
+	    "  --assignee A   one person's tickets\n"
+	    "  --incident ID  the tickets of one incident\n"
+	    "  --limit N      --offset N: page through the list\n"
+	    "  --json         the API's JSON as it came\n",
 	.run = ctl_tickets_run,
 };
 
@@ -377,6 +390,17 @@ const struct ctl_command ctl_ticket_cmd = {
 	.name = "ticket", .sub = NULL,
 	.usage = "ticket ID [ack|dispatch|start|resolve|close|reopen|cancel "
 	    "[--note T] | assign WHO [--team T] | eta TIME|none]",
+	.help =
+	    "Without an action: the ticket, its history and child tickets.\n"
+	    "  ack, dispatch, start, resolve, close, reopen, cancel\n"
+	    "                 move it to its next state\n"
+	    "  assign WHO     give it to WHO\n"
+	    "  eta TIME|none  set or clear the expected restoration time\n"
+	    "  --note TEXT    a note kept with the step\n"
+	    "  --team T       with assign: the team\n"
+	    "  --json         the API's JSON as it came\n"
+	    "TIME is +2h, +30m, 18:00, 12-03 01:00, 2026-12-03 01:00\n"
+	    "(local) or ISO 8601 with an offset.\n",
 	.run = ctl_ticket_run,
 };
 
@@ -384,5 +408,19 @@ const struct ctl_command ctl_complain_cmd = {
 	.name = "complain", .sub = NULL,
 	.usage = "complain --account A|--phone P --channel C --category C "
 	    "[--sub S] --text T [--name N]",
+	.help =
+	    "Records a customer's complaint as a ticket; one about a known\n"
+	    "outage is linked to it (pre_notified when the customer had\n"
+	    "been told).\n"
+	    "  --account A    the customer's account, or\n"
+	    "  --phone P      the number they called from\n"
+	    "  --channel C    hotline, web, email, hall, social, 12345,\n"
+	    "                 12315 or miit\n"
+	    "  --category C   the complaint's category\n"
+	    "  --sub S        its sub-category\n"
+	    "  --text T       what the customer said (required)\n"
+	    "  --name N       the caller's name\n"
+	    "  --received T   when it was received (default: now)\n"
+	    "  --json         the API's JSON as it came\n",
 	.run = ctl_complain_run,
 };

@@ -235,17 +235,26 @@ const struct ctl_command ctl_token_add = {
 	.name = "token", .sub = "add",
 	.usage = "token add NAME --role noc|cs|admin|gateway   "
 	    "make an API token",
+	.help =
+	    "Makes a bearer token for heraldd's API and prints it once; the\n"
+	    "database keeps only its SHA-256.\n"
+	    "  --role ROLE    noc, cs, admin or gateway (required)\n",
 	.run = ctl_token_add_run,
 };
 
 const struct ctl_command ctl_token_list = {
 	.name = "token", .sub = "list",
 	.usage = "token list                  API tokens (never the token)",
+	.help =
+	    "Lists the tokens (id, name, role, created, by, revoked); never\n"
+	    "the tokens themselves.\n",
 	.run = ctl_token_list_run,
 };
 
 const struct ctl_command ctl_token_revoke = {
 	.name = "token", .sub = "revoke",
 	.usage = "token revoke NAME|ID        revoke an API token",
+	.help =
+	    "Revokes the token with this name or id.\n",
 	.run = ctl_token_revoke_run,
 };

@@ -68,16 +68,18 @@ static const struct ctl_command *const ctl_commands[] = {
 	NULL
 };
 
-static void
-ctl_usage(void)
+/* heraldctl --help (stdout, 0) or a usage error (stderr, 64). */
+static void __attribute__((noreturn))
+ctl_usage(FILE *f, int rc)
 {
 	size_t i;
 
-	fprintf(stderr, "usage: heraldctl [-c file] [-d conninfo] [-s schema-dir] "
-	    "[--json] command ...\ncommands:\n");
+	fprintf(f, "usage: heraldctl [-c file] [-d conninfo] [-s schema-dir] "
+	    "[--json] command ...\n"
+	    "       heraldctl command --help\ncommands:\n");
 	for (i = 0; ctl_commands[i] != NULL; i++)
-		fprintf(stderr, "  %s\n", ctl_commands[i]->usage);
-	exit(CTL_USAGE);
+		fprintf(f, "  %s\n", ctl_commands[i]->usage);
+	exit(rc);
 }
 
 int
@@ -147,11 +149,49 @@ ctl_find(int argc, char **argv, int *used)
 	return NULL;
 }
 
+/* -h or --help among a command's own arguments (before any "--"). */
+static int
+ctl_wants_help(int argc, char **argv)
+{
+	int i;
+
+	for (i = 0; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "-h") == 0 ||
+		    strcmp(argv[i], "--help") == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * heraldctl COMMAND [SUB] --help: the usage and options of the command, or
+ * of every command named COMMAND when no SUB was given ("db --help").
+ */
+static void __attribute__((noreturn))
+ctl_help(const struct ctl_command *cmd, const char *name)
+{
+	size_t i;
+	int n = 0;
+
+	for (i = 0; ctl_commands[i] != NULL; i++) {
+		const struct ctl_command *c = ctl_commands[i];
+
+		if (cmd != NULL ? c != cmd : strcmp(c->name, name) != 0)
+			continue;
+		printf("%susage: heraldctl %s\n", n++ ? "\n" : "", c->usage);
+		if (c->help != NULL)
+			fputs(c->help, stdout);
+	}
+	if (n == 0)
+		ctl_usage(stderr, CTL_USAGE);
+	exit(CTL_OK);
+}
+
 int
 main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct ctl ctl;
@@ -180,14 +220,21 @@ main(int argc, char **argv)
 		case 's':
 			ctl.schema_dir = optarg;
 			break;
+		case 'h':
+			ctl_usage(stdout, CTL_OK);
 		default:
-			ctl_usage();
+			ctl_usage(stderr, CTL_USAGE);
 		}
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc < 1 || (cmd = ctl_find(argc, argv, &used)) == NULL)
-		ctl_usage();
+	if (argc < 1)
+		ctl_usage(stderr, CTL_USAGE);
+	cmd = ctl_find(argc, argv, &used);
+	if (ctl_wants_help(argc - 1, argv + 1))
+		ctl_help(cmd, argv[0]);
+	if (cmd == NULL)
+		ctl_usage(stderr, CTL_USAGE);
 	/* Commands see their own arguments, getopt-ready (argv[0] = name). */
 	optind = 1;
 	curl_global_init(CURL_GLOBAL_DEFAULT);

@@ -78,9 +78,15 @@ need_private_pg() {
 }
 
 private_pg() {
+	local try
 	pgdir="$TEST_TMP/pg"
-	port=$(pg_free_port)
-	pg_start "$pgdir" "$port" || { fail "private PostgreSQL starts"; exit 1; }
+	# The port can be taken between the pick and the bind: try another.
+	for try in 1 2 3; do
+		port=$(pg_free_port)
+		pg_start "$pgdir" "$port" >/dev/null 2>&1 && break
+		[ $try = 3 ] && { fail "private PostgreSQL starts"; exit 1; }
+		pg_stop "$pgdir" 2>/dev/null; rm -rf "$pgdir"
+	done
 	TEST_CLEANUP="$TEST_CLEANUP pg_stop '$pgdir';"
 	db="host=$pgdir port=$port user=postgres dbname=postgres"
 }
@@ -166,3 +172,12 @@ stop_heraldd() {
 }
 
 alive() { kill -0 "$1" 2>/dev/null; }
+
+# api_token CONNINFO NAME ROLE: an API token, stored as "heraldctl token
+# add" stores it (its SHA-256 only); prints the token.
+api_token() {
+	local t="hrd_test_$2_$RANDOM$RANDOM"
+	q "$1" "INSERT INTO api_tokens (name, role, token_sha256) VALUES
+		('$2', '$3', encode(sha256(convert_to('$t', 'UTF8')), 'hex'))" >/dev/null
+	echo "$t"
+}

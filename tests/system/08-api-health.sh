@@ -6,7 +6,7 @@
 . "${top_srcdir:-.}/tests/lib/tap.sh"
 need_private_pg
 command -v curl >/dev/null || skip_all "curl is not installed"
-plan 10
+plan 11
 
 private_pg
 "$HERALDCTL" db migrate -d "$db" >/dev/null
@@ -24,7 +24,9 @@ healthy() { [ "$(curl -s -o /dev/null -w '%{http_code}' "http://$api/healthz")" 
 ok "/healthz: 200 once the database is up" wait_for 10 healthy
 body=$(curl -s "http://$api/healthz")
 like "  JSON naming both connections" "$body" '"status":"ok","database":\{"events":\{"state":"up".*"decisions":\{"state":"up"'
+
 wait_log "$TEST_TMP/h.log" "stats events:" 10
+like "  and the collectors' counters" "$(curl -s "http://$api/healthz")" '"collectors":\{.*"events":\{[^}]*"written":[0-9]+'
 curl -s "http://$api/metrics" >"$TEST_TMP/metrics"
 like "/metrics has the modules' counters" "$(cat "$TEST_TMP/metrics")" "herald_events_written [0-9]+"
 like "  and the connections" "$(cat "$TEST_TMP/metrics")" 'herald_database_up\{connection="decisions"\} 1'

@@ -28,13 +28,7 @@ UPDATE subscribers SET phones = ARRAY['13900000000', '13800130104']
 	WHERE account = 'acct104';
 UPDATE subscribers SET phones = ARRAY['13900000000'] WHERE account = 'acct103';
 " >/dev/null
-# token NAME ROLE: a token (as heraldctl token add stores it: the hash).
-token() {
-	local t="hrd_test_$1_$RANDOM$RANDOM"
-	q "$db" "INSERT INTO api_tokens (name, role, token_sha256) VALUES
-		('$1', '$2', encode(sha256(convert_to('$t', 'UTF8')), 'hex'))" >/dev/null
-	echo "$t"
-}
+token() { api_token "$db" "$1" "$2"; }
 CS=$(token agent1 cs)
 GW=$(token kannel gateway)
 

@@ -9,7 +9,7 @@
 need_db
 command -v curl >/dev/null || skip_all "curl is not installed"
 command -v jq >/dev/null || skip_all "jq is not installed"
-plan 43
+plan 45
 
 db=$(new_db)
 "$HERALDCTL" db migrate -d "$db" >/dev/null || { fail "migrate"; exit 1; }
@@ -33,12 +33,7 @@ SELECT rules_write_incident(jsonb_build_object('uid', 'p@1',
 INSERT INTO alarms (device_id, kind, reduction_key, frame, slot, port)
 	VALUES (1, 'pon.los', '1:pon.los:0/1/3', 0, 1, 3);
 " >/dev/null
-token() {
-	local t="hrd_test_$1_$RANDOM$RANDOM"
-	q "$db" "INSERT INTO api_tokens (name, role, token_sha256) VALUES
-		('$1', '$2', encode(sha256(convert_to('$t', 'UTF8')), 'hex'))" >/dev/null
-	echo "$t"
-}
+token() { api_token "$db" "$1" "$2"; }
 NOC=$(token zhang.wei noc)
 CS=$(token li.na cs)
 ADM=$(token root admin)
@@ -112,6 +107,11 @@ is "a second complaint from the account: repeat" \
 is "  an unknown channel: 400" "$(status "$CS" POST /api/v1/complaints '{"account":"acct102","channel":"pigeon","category":"network","content":"x"}')" 400
 is "  no content: 400" "$(status "$CS" POST /api/v1/complaints '{"account":"acct102","channel":"web","category":"network"}')" 400
 is "  a 5000-character content: 400" "$(status "$CS" POST /api/v1/complaints "{\"account\":\"acct102\",\"channel\":\"web\",\"category\":\"other\",\"content\":\"$(head -c 5000 /dev/zero | tr '\0' x)\"}")" 400
+
+is "assignee, team and note: hostile text stored verbatim" \
+	"$(jb "$NOC" POST /api/v1/tickets/$tkt/assign '.assignee' "{\"assignee\":$evil_json,\"team\":$evil_json,\"note\":$evil_json}") $(q "$db" "SELECT team = assignee FROM tickets WHERE id = $tkt")" "$evil t"
+is "  the transition note too" \
+	"$(jb "$NOC" POST /api/v1/tickets/$tkt/transition '.history[-1].note' "{\"to\":\"dispatched\",\"note\":$evil_json}")" "$evil"
 
 # Repair tickets by hand, and maintenance windows.
 is "POST /api/v1/tickets (repair): 201" "$(status "$NOC" POST /api/v1/tickets "{\"kind\":\"repair\",\"title\":$evil_json,\"account\":\"acct101\"}")" 201

@@ -29,9 +29,7 @@ mkdir "$TEST_TMP/inv"
 is "the simulator's subscriber file imports" "$?" 0
 ok "heraldd loads it" wait_log "$HLOG" "inventory: index loaded.* 16 accounts" 20
 api=$(sed -n 's/^\tlisten = "\(.*\)"$/\1/p' "$HCONF")
-NOC="hrd_test_noc_$RANDOM$RANDOM"
-q "$DB" "INSERT INTO api_tokens (name, role, token_sha256) VALUES
-	('li.na', 'noc', encode(sha256(convert_to('$NOC', 'UTF8')), 'hex'))" >/dev/null
+NOC=$(api_token "$DB" li.na noc)
 wait_log "$HLOG" "api: [1-9][0-9]* active tokens" 10 || true
 call() { curl -s -H "Authorization: Bearer $NOC" "$@"; }
 js() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }

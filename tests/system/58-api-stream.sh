@@ -24,9 +24,7 @@ INSERT INTO onus (id, port_id, onu_id) SELECT 100 + n, 20, n FROM generate_serie
 INSERT INTO subscribers (account, phones, onu_id)
 	SELECT 'acct' || id, ARRAY['1380013' || lpad(id::text, 4, '0')], id FROM onus;
 " >/dev/null
-TOK="hrd_test_noc_$RANDOM$RANDOM"
-q "$db" "INSERT INTO api_tokens (name, role, token_sha256) VALUES
-	('zhang.wei', 'noc', encode(sha256(convert_to('$TOK', 'UTF8')), 'hex'))" >/dev/null
+TOK=$(api_token "$db" zhang.wei noc)
 mkdir -p "$TEST_TMP/web/app" "$TEST_TMP/secret"
 echo '<!doctype html><title>board</title>' >"$TEST_TMP/web/index.html"
 echo 'export const x = 1;' >"$TEST_TMP/web/app/a.js"

@@ -13,7 +13,7 @@
 . "${top_srcdir:-.}/tests/lib/tap.sh"
 need_db
 command -v jq >/dev/null || skip_all "jq is not installed"
-plan 82
+plan 85
 
 db=$(new_db)
 "$HERALDCTL" db migrate -d "$db" >/dev/null || { fail "migrate"; exit 1; }
@@ -423,5 +423,16 @@ out=$(claim storm 500)
 t1=$(date +%s%N)
 diag "claiming 500 of 40,000 took $(( (t1 - t0) / 1000000 )) ms"
 is "a claim of 500 from 40,000" "$(printf '%s' "$out" | jq length)" 500
+q "$db" "ANALYZE notifications" >/dev/null
 plan_txt=$(q "$db" "EXPLAIN SELECT id FROM notifications WHERE state = 'queued' AND next_attempt_at <= now() ORDER BY priority, next_attempt_at, id LIMIT 500 FOR UPDATE SKIP LOCKED")
 like "the claim reads the partial queue index" "$plan_txt" "notifications_claim"
+
+# An outage still going on after notify.update_after: one update, once.
+q "$db" "UPDATE notifications SET state = 'sent', sent_at = now() WHERE id IN
+	(SELECT id FROM notifications WHERE incident_id = $s AND kind = 'outage' ORDER BY id LIMIT 3)" >/dev/null
+q "$db" "SELECT notify_age_updates('4 hours')" >/dev/null
+is "an outage older than the age: an update notice to the 3 told, none to the rest" \
+	"$(q "$db" "SELECT count(*), min(seq), max(priority) FROM notifications WHERE incident_id = $s AND kind = 'update'")" "3|1|3"
+q "$db" "SELECT notify_age_updates('4 hours')" >/dev/null
+is "  only once" "$(q "$db" "SELECT count(*) FROM notifications WHERE incident_id = $s AND kind = 'update'")" 3
+is "  a younger outage gets none" "$(q "$db" "SELECT notify_age_updates('1000 days')")" 0

@@ -17,7 +17,7 @@ need_db
 need_kannel
 command -v curl >/dev/null || skip_all "curl is not installed"
 command -v jq >/dev/null || skip_all "jq is not installed"
-plan 24
+plan 26
 
 start_kannel || { fail "Kannel starts"; exit 1; }
 cat >"$TEST_TMP/policy.conf" <<'EOP'
@@ -57,9 +57,7 @@ q "$DB" "UPDATE devices SET region = '南山区'" >/dev/null
 q "$DB" "UPDATE subscribers SET sms_opt_out = true WHERE account = '$OPTOUT';
 	UPDATE subscribers SET contact = 'voice' WHERE account = '$VOICE';
 	UPDATE subscribers SET language = 'en' WHERE account = '$EN'" >/dev/null
-NOC="hrd_test_noc_$RANDOM$RANDOM"
-q "$DB" "INSERT INTO api_tokens (name, role, token_sha256) VALUES
-	('li.na', 'cs', encode(sha256(convert_to('$NOC', 'UTF8')), 'hex'))" >/dev/null
+NOC=$(api_token "$DB" li.na cs)
 api=$(sed -n 's/^\tlisten = "\(.*\)"$/\1/p' "$HCONF")
 call() { curl -s -H "Authorization: Bearer $NOC" "$@"; }
 
@@ -123,4 +121,13 @@ want_plan=$("$HERALDCTL" -c /nonexistent -d "$DB" template preview planned \
 is "  saying where and when (the template with the window's times)" "$(smsc_messages | awk -F'\t' -v p="$(phone "$ZH")" '$1 == p {print $2}' | tail -1)" "$want_plan"
 is "  to the same 4 (not the opted-out, not the voice contact)" \
 	"$(smsc_messages | cut -f1 | sort | uniq -c | awk '{print $1}' | tr '\n' ' ')$(smsc_count)" "3 3 3 3 12"
+is "the gateway's password is in no log line and no row" \
+	"$(grep -c -- "$KANNEL_PASS" "$HLOG"; pg_dump -a "$(echo "$DB" | sed 's/.*dbname=//')" -h "$HERALD_TEST_PGHOST" -p "$HERALD_TEST_PGPORT" -U postgres 2>/dev/null | grep -c -- "$KANNEL_PASS")" "0
+0"
+mkdir "$TEST_TMP/badtpl"
+cp "$top_srcdir"/rules/templates/*.txt "$TEST_TMP/badtpl/"
+printf '# a typo\n{signature}{area}故障，预计{eat}恢复。\n' >"$TEST_TMP/badtpl/outage.zh.txt"
+sed "s|templates = \".*\"|templates = \"$TEST_TMP/badtpl\"|" "$HCONF" >"$TEST_TMP/bad.conf"
+like "heraldd -n refuses a template with an unknown placeholder, naming file and line" \
+	"$("$HERALDD" -n -c "$TEST_TMP/bad.conf" 2>&1)" "badtpl/outage.zh.txt:2: unknown placeholder"
 ok "heraldd is still running" kill -0 "$HERALDD_PID"

@@ -85,7 +85,8 @@ usage(int rc)
 "traps:   -t udp:ADDR:PORT --trap-v3 --drop SHARE --seed N --rate N\n"
 "control: -f SCENARIO -S SOCKET -n (ignore stdin)\n"
 "         --write-inventory DIR (write devices.csv, subscribers.csv, exit)\n"
-"         -v verbose, -q quiet; the command language: doc/herald-sim.md\n");
+"         -v verbose, -q quiet, -h this help; the command language:\n"
+"         doc/herald-sim.md\n");
 	exit(rc);
 }
 
@@ -341,7 +342,7 @@ sim_options(int argc, char **argv, struct sim_opts *o, struct args *a)
 		case OPT_ACCESS: o->access = opt_access(optarg); break;
 		case OPT_V3_ONLY: a->v3only = optarg; break;
 		case OPT_WRITE_INVENTORY: a->inventory = optarg; break;
-		default: usage(2);
+		default: usage(64);
 		}
 	}
 }
@@ -362,7 +363,7 @@ main(int argc, char **argv)
 	if (a.client != NULL)
 		return ctl_client(a.client, argc - optind, argv + optind);
 	if (optind != argc)
-		usage(2);
+		usage(64);
 	if (s.o.trap_v3 && s.o.v3_user == NULL)
 		fatalx("--trap-v3 needs --v3-user");
 	clock_gettime(CLOCK_MONOTONIC, &t0);
