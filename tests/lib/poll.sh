@@ -4,7 +4,8 @@
 #   poll_setup "SIM OPTIONS" [EXTRA CONF]  database, fleet, devices rows,
 #                                          heraldd; sets DB, HLOG, TRAP_PORT
 #                                          (EXTRA CONF goes in poll {};
-#                                          $POLL_TOP after the sections)
+#                                          $POLL_TOP after the sections,
+#                                          $POLL_HTTP in http {})
 #   poll_stat NAME                         the poller's counter NAME, as
 #                                          published in collector_stats
 #   alarm_set DEVICE                       raised alarms from events, one
@@ -55,6 +56,7 @@ snmp {
 }
 http {
 	listen = "127.0.0.1:$(free_udp_port)"
+	${POLL_HTTP:-}
 }
 poll {
 	interval = 1
