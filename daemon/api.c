@@ -652,6 +652,19 @@ api_request_cb(struct evhttp_request *req, void *arg)
 		api_not_routed(c, path ? path : "", status);
 		return;
 	}
+	if (c->route->handler == api_dlr && a->nconns_used * 4 >
+	    a->nconns_max * 3) {
+		/*
+		 * A gateway's reports may not take the last quarter of the
+		 * connections: customer service must still get in. The
+		 * gateway sends the report again (Kannel: http-request-retry).
+		 */
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Connection", "close");
+		api_call_error(c, 503, "unavailable", "busy: send the report "
+		    "again shortly");
+		return;
+	}
 	if (c->route->roles != 0 && api_authorize(c) != 0)
 		return;
 	if ((method == EVHTTP_REQ_POST ? api_args_body(c) :

@@ -57,7 +57,7 @@ before=$(rows "true")
 diag "$(cat "$TEST_TMP/blast.out")"
 blasted() { [ "$(rows "true")" -ge $((before + 19000)) ]; }
 ok "a COPY refused while its data is still being sent: the writer carries on" \
-	wait_for 40 blasted
+	wait_for 120 blasted
 accepted=$(stat accepted)
 all_written() { [ "$(rows "true")" = "$((accepted - 2))" ]; }
 # accepted counts the 41 traps before and the blast.
