@@ -7,9 +7,10 @@
  * with sendmmsg. Encoded once with net-snmp before the clock starts.
  *
  * usage: stormblast HOST PORT OLTS BOARDS PONS ONUS SECONDS [FIRST_OLT
- *        [FIRST_SLOT]]   (slots FIRST_SLOT .. FIRST_SLOT + BOARDS - 1)
- * prints: sent=N seconds=S last_sent=EPOCH (the wall clock of the last
- * datagram, for the receiver's latency).
+ *        [FIRST_SLOT [clear]]]   (slots FIRST_SLOT .. FIRST_SLOT + BOARDS - 1;
+ *        "clear": the power is back, hwGponProfOntDGRecoverAlarmTrap instead)
+ * prints: sent=N seconds=S last_sent=EPOCH first_sent=EPOCH (the wall
+ * clock of the last and the first datagram, for the receiver's latency).
  */
 #include "config.h"
 
@@ -31,17 +32,19 @@
 struct storm {
 	long		 olts, boards, pons, onus, per;
 	long		 first_olt, first_slot;
+	int		 clear;		/* recover traps, not dying gasps */
 	double		 seconds;
 	u_char		***pkt;		/* [olt][onu] */
 	size_t		**plen;
 	int		*fds;		/* one socket per OLT address */
 };
 
-/* hwGponProfOntDGAlarmTrap for one ONT. */
+/* hwGponProfOntDGAlarmTrap (or its recover trap) for one ONT. */
 static netsnmp_pdu *
-make_dg(long slot, long port, long ont)
+make_dg(long slot, long port, long ont, int clear)
 {
-	netsnmp_pdu *pdu = blast_trap("4242",
+	netsnmp_pdu *pdu = blast_trap("4242", clear ?
+	    "1.3.6.1.4.1.2011.6.128.1.1.12.2.2.0.19" :
 	    "1.3.6.1.4.1.2011.6.128.1.1.12.2.2.0.18");
 
 	blast_add_int(pdu, "1.3.6.1.4.1.2011.6.3.3.1.1.1", 0);
@@ -67,7 +70,7 @@ storm_encode(struct storm *st)
 		for (j = 0; j < st->per; j++)
 			st->pkt[k][j] = blast_encode(&s, make_dg(st->first_slot +
 			    j / (st->pons * st->onus), (j / st->onus) % st->pons,
-			    j % st->onus), &st->plen[k][j]);
+			    j % st->onus, st->clear), &st->plen[k][j]);
 	}
 }
 
@@ -102,7 +105,7 @@ storm_sockets(struct storm *st, const char *host, const char *port)
 
 /* Round robin over the OLTs, a few datagrams of one at a time, paced. */
 static long
-storm_send(struct storm *st, struct timespec *t0)
+storm_send(struct storm *st, struct timespec *t0, struct timespec *first)
 {
 	struct mmsghdr msgs[BATCH];
 	struct iovec iov[BATCH];
@@ -112,6 +115,7 @@ storm_send(struct storm *st, struct timespec *t0)
 	int k, n;
 
 	clock_gettime(CLOCK_MONOTONIC, t0);
+	clock_gettime(CLOCK_REALTIME, first);
 	for (k = 0; sent < count; k = (k + 1) % (int)st->olts) {
 		while (sent >= (due = (long)(blast_elapsed(t0) * rate) + 1)) {
 			struct timespec ts = { 0, 20000 };
@@ -139,7 +143,7 @@ int
 main(int argc, char **argv)
 {
 	struct storm st;
-	struct timespec t0, wall;
+	struct timespec t0, wall, first;
 	long sent;
 
 	if (argc < 8)
@@ -152,13 +156,15 @@ main(int argc, char **argv)
 	st.seconds = atof(argv[7]);
 	st.first_olt = argc > 8 ? atol(argv[8]) : 1;
 	st.first_slot = argc > 9 ? atol(argv[9]) : 1;
+	st.clear = argc > 10 && strcmp(argv[10], "clear") == 0;
 	st.per = st.boards * st.pons * st.onus;
 	storm_encode(&st);
 	if (storm_sockets(&st, argv[1], argv[2]) != 0)
 		return 1;
-	sent = storm_send(&st, &t0);
+	sent = storm_send(&st, &t0, &first);
 	clock_gettime(CLOCK_REALTIME, &wall);
-	printf("sent=%ld seconds=%.3f last_sent=%ld.%06ld\n", sent,
-	    blast_elapsed(&t0), (long)wall.tv_sec, wall.tv_nsec / 1000);
+	printf("sent=%ld seconds=%.3f last_sent=%ld.%06ld first_sent=%ld.%06ld\n",
+	    sent, blast_elapsed(&t0), (long)wall.tv_sec, wall.tv_nsec / 1000,
+	    (long)first.tv_sec, first.tv_nsec / 1000);
 	return sent == st.olts * st.per ? 0 : 1;
 }
