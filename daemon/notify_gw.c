@@ -104,7 +104,7 @@ gw_load(cfg_t *notify, size_t *n)
 		w->ok_value = xstrdup(cfg_getstr(g, "ok_value"));
 		w->ref_field = xstrdup(cfg_getstr(g, "ref_field"));
 		w->template_ids = gw_template_ids(g);
-		w->tokens = w->rate < 1 ? 1 : w->rate;
+		w->tokens = w->rate < 10 ? 1 : w->rate / 10;
 		w->refilled = notify_clock();
 	}
 	return gws;
@@ -160,11 +160,16 @@ gw_check(cfg_t *root, cfg_t *notify)
 	}
 }
 
-/* The bucket holds at most a second's worth (and at least one). */
+/*
+ * The bucket holds a tenth of a second's worth (and at least one): no
+ * second, however it is cut, carries more than rate + rate / 10 — a
+ * gateway's limit is per second, and a full second's bucket would let a
+ * burst after a pause double it.
+ */
 static void
 gw_refill(struct gateway *w, double now)
 {
-	double cap = w->rate < 1 ? 1 : w->rate;
+	double cap = w->rate < 10 ? 1 : w->rate / 10;
 
 	w->tokens += (now - w->refilled) * w->rate;
 	if (w->tokens > cap)
