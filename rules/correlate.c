@@ -1329,6 +1329,33 @@ engine_restore_alarm(struct engine *en, const struct alarm *a,
 		}
 }
 
+/*
+ * After the restore: an open incident gets back the accounts of every
+ * alarm restored as its evidence. The alarms and the incident are written
+ * separately, so a heraldd killed between the two leaves alarms that name
+ * the incident while its stored accounts miss theirs; without this, those
+ * subscribers would never join the incident (their alarms are already
+ * open, so no new event adds them) and never be told.
+ */
+void
+engine_restore_done(struct engine *en, rtime_t now)
+{
+	struct eincident *in;
+	struct ealarm *e;
+	size_t n0;
+
+	TAILQ_FOREACH(in, &en->open, entry) {
+		if (in->whole_scope)
+			continue;
+		n0 = in->i.naccounts;
+		TAILQ_FOREACH(e, &in->evidence, ev_entry)
+			inc_add_accounts_of(en, in, e);
+		inc_accounts_tidy(in);
+		if (in->i.naccounts != n0)
+			inc_touch(en, in, now);
+	}
+}
+
 void
 engine_foreach_incident(struct engine *en,
     void (*cb)(const struct incident *, void *), void *arg)

@@ -525,6 +525,7 @@ rules_restore(struct rules *r, const json_t *doc)
 		engine_restore_alarm(r->engine, &a, uid);
 		r->st.restored_alarms++;
 	}
+	engine_restore_done(r->engine, rules_now());
 	log_info("rules: %llu open incident(s) and %llu open alarm(s) "
 	    "restored", r->st.restored_incidents, r->st.restored_alarms);
 }
