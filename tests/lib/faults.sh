@@ -158,3 +158,10 @@ ok_or_dump() {
 		faults_dump
 	fi
 }
+
+# new_listen: a fresh http.listen port in $HCONF before a restart (the old
+# one, from the ephemeral range, may be taken by then); updates API
+new_listen() {
+	API="127.0.0.1:$(pg_free_port)"
+	sed -i "s|^\tlisten = \".*\"$|\tlisten = \"$API\"|" "$HCONF"
+}
