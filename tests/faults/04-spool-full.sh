@@ -43,6 +43,8 @@ ok "PostgreSQL back: the spool is written back" wait_for 60 drained
 sleep 1.5	# a stats interval, so that the counters are this moment's
 rows=$(q "$DB" "SELECT count(*) FROM events")
 submitted=$(metric herald_events_submitted) dropped=$(metric herald_events_dropped)
+[ -n "$submitted" ] && [ -n "$dropped" ] ||
+	diag "/metrics: HTTP $(cat "$TEST_TMP/metrics.code"), $(wc -l <"$TEST_TMP/metrics.txt") lines: $(grep -c herald_events "$TEST_TMP/metrics.txt") herald_events lines"
 is "  rows in events = events submitted - dropped (every loss counted)" \
 	"$rows" "$((${submitted:-0} - ${dropped:-0}))"
 diag "rows $rows, trap rows $(q "$DB" "SELECT count(*) FROM events WHERE source = 'trap'"), dropped $(metric herald_events_dropped)"

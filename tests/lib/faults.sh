@@ -66,8 +66,9 @@ ${FAULTS_TOP:-}"
 metric() {
 	local v i
 	for i in 1 2 3 4 5; do	# a busy machine: a scrape may fail
-		v=$(curl -s -m 10 "http://$API/metrics" |
-			awk -v m="$1" '$1 == m { print $2; exit }')
+		curl -s -m 10 -o "$TEST_TMP/metrics.txt" -w '%{http_code}' \
+			"http://$API/metrics" >"$TEST_TMP/metrics.code" 2>&1
+		v=$(awk -v m="$1" '$1 == m { print $2; exit }' "$TEST_TMP/metrics.txt")
 		[ -n "$v" ] && break
 		sleep 0.5
 	done
