@@ -25,6 +25,7 @@
 #include "curl_io.h"
 #include "log.h"
 #include "notify_private.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 #define GW_BREAK_AFTER	5	/* failures in a row open the breaker */
@@ -364,6 +365,32 @@ gw_classify(struct gw_send *s, CURLcode rc, long status, char *why,
 	return gw_http_ok(w, s->buf) ? GW_SENT : GW_RETRY;
 }
 
+/*
+ * The reason quotes the gateway's answer, which may be anything (random
+ * bytes from a broken gateway or a captive portal): it goes into a log
+ * line and into notifications.last_error, a text column that refuses
+ * bytes that are not UTF-8 -- and with it the whole result, leaving the
+ * message "sending" until notify.grace. Control characters and invalid
+ * sequences become '?'; valid UTF-8 (a Chinese error text) stays.
+ */
+static void
+gw_clean_text(char *s)
+{
+	unsigned char *p = (unsigned char *)s;
+	size_t len = strlen(s), n;
+	uint32_t cp;
+
+	while (len > 0) {
+		if ((n = utf8_decode(p, len, &cp)) == 0 || cp < 0x20 ||
+		    cp == 0x7f) {
+			*p = '?';
+			n = 1;
+		}
+		p += n;
+		len -= n;
+	}
+}
+
 static void
 gw_done_cb(CURL *e, CURLcode rc, void *arg)
 {
@@ -375,6 +402,7 @@ gw_done_cb(CURL *e, CURLcode rc, void *arg)
 
 	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
 	o = gw_classify(s, rc, status, why, sizeof(why));
+	gw_clean_text(why);
 	w->inflight--;
 	if (o == GW_SENT || o == GW_DEAD) {
 		w->failures = 0;

@@ -37,6 +37,7 @@
 #include "inventory_import.h"
 #include "log.h"
 #include "module.h"
+#include "stats.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -99,8 +100,12 @@ struct inventory {
 	int			 xfer_which;
 	char			*path[FETCH_N];
 	char			 xfer_err[CURL_ERROR_SIZE];
-	struct event		*ev_schedule, *ev_retry;
+	struct event		*ev_schedule, *ev_retry, *ev_load;
 	int			 attempt;
+	int			 load_wait;	/* s before the next load try */
+	/* published (log, collector_stats, /metrics) when they change */
+	unsigned long long	 fetched, fetch_failures, imported,
+				 import_failures;
 };
 
 static cfg_opt_t inventory_opts[] = {
@@ -445,10 +450,26 @@ inventory_loaded(struct inventory *inv, struct inv_job *j)
 
 	inv->loading = 0;
 	if (j->index == NULL) {
-		log_warnx("inventory: cannot load the index: %s%s", j->err,
-		    strstr(j->err, "does not exist") ?
-		    " (has \"heraldctl db migrate\" been run?)" : "");
+		/*
+		 * Tried again: a heraldd started while PostgreSQL is away (or
+		 * with wrong credentials, fixed by a reload) would otherwise
+		 * hold no index until the next import, and every incident
+		 * would have no accounts and notify nobody.
+		 */
+		struct timeval tv;
+
+		inv->load_wait = inv->load_wait ? inv->load_wait * 2 : 5;
+		if (inv->load_wait > 300)
+			inv->load_wait = 300;
+		tv.tv_sec = inv->load_wait;
+		tv.tv_usec = 0;
+		log_warnx("inventory: cannot load the index: %s%s; trying "
+		    "again in %d s", j->err, strstr(j->err, "does not exist") ?
+		    " (has \"heraldctl db migrate\" been run?)" : "",
+		    inv->load_wait);
+		evtimer_add(inv->ev_load, &tv);
 	} else {
+		inv->load_wait = 0;
 		/* Swap; the old index is freed off the loop. */
 		old = inventory_job_new(inv, JOB_FREE);
 		old->index = inv->cur;
@@ -464,6 +485,20 @@ inventory_loaded(struct inventory *inv, struct inv_job *j)
 		inv->load_again = 0;
 		inventory_request_load(inv);
 	}
+}
+
+/* The scheduled fetches and imports, counted for /metrics. */
+static void
+inventory_publish(struct inventory *inv)
+{
+	const struct stats_counter c[] = {
+		{ "fetched", inv->fetched },
+		{ "fetch_failures", inv->fetch_failures },
+		{ "imported", inv->imported },
+		{ "import_failures", inv->import_failures },
+	};
+
+	stats_publish(inv->h, "inventory", c, sizeof(c) / sizeof(*c), 0);
 }
 
 static void
@@ -489,6 +524,8 @@ inventory_imported(struct inventory *inv, struct inv_job *j)
 
 	inv->importing = 0;
 	if (j->err[0] != '\0') {
+		inv->import_failures++;
+		inventory_publish(inv);
 		inventory_retry_later(inv, j->err);
 		return;
 	}
@@ -506,7 +543,12 @@ inventory_imported(struct inventory *inv, struct inv_job *j)
 		    r->updated, r->seconds, r->error[0] ? ": " : "", r->error);
 		if (r->result == INV_RESULT_FAILED && r->retryable)
 			retry = 1;
+		if (r->result == INV_RESULT_FAILED)
+			inv->import_failures++;
+		else
+			inv->imported++;
 	}
+	inventory_publish(inv);
 	if (retry)
 		inventory_retry_later(inv, "the import failed");
 }
@@ -545,6 +587,12 @@ inventory_request_load(struct inventory *inv)
 	}
 	inv->loading = 1;
 	inventory_submit(inv, inventory_job_new(inv, JOB_LOAD));
+}
+
+static void
+inventory_load_cb(evutil_socket_t fd, short what, void *arg)
+{
+	inventory_request_load(arg);
 }
 
 static void
@@ -652,6 +700,8 @@ inventory_xfer_done_cb(CURL *e, CURLcode rc, void *arg)
 
 		snprintf(why, sizeof(why), "cannot fetch %s: %s", src, err);
 		inventory_record_fetch_failure(inv, src, err);
+		inv->fetch_failures++;
+		inventory_publish(inv);
 		free(src);
 		inv->importing = 0;
 		inventory_fetch_cleanup(inv);
@@ -659,6 +709,7 @@ inventory_xfer_done_cb(CURL *e, CURLcode rc, void *arg)
 		return;
 	}
 	log_info("inventory: fetched %s", src);
+	inv->fetched++;
 	free(src);
 	inv->xfer_which++;
 	inventory_fetch_next(inv);
@@ -779,6 +830,7 @@ inventory_start(struct herald *h)
 	event_add(inv->ev_done, NULL);
 	inv->ev_schedule = evtimer_new(h->base, inventory_schedule_cb, inv);
 	inv->ev_retry = evtimer_new(h->base, inventory_retry_cb, inv);
+	inv->ev_load = evtimer_new(h->base, inventory_load_cb, inv);
 	curl_global_init(CURL_GLOBAL_DEFAULT);	/* counted: once per user */
 	inv->cio = curl_io_new(h->base);
 	if (pthread_create(&inv->thread, NULL, inventory_worker, inv) != 0)
@@ -833,6 +885,7 @@ inventory_stop(struct herald *h)
 	event_free(inv->ev_done);
 	event_free(inv->ev_schedule);
 	event_free(inv->ev_retry);
+	event_free(inv->ev_load);
 	close(inv->pipe[0]);
 	close(inv->pipe[1]);
 	pthread_mutex_destroy(&inv->mu);

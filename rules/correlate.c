@@ -1329,6 +1329,41 @@ engine_restore_alarm(struct engine *en, const struct alarm *a,
 		}
 }
 
+/*
+ * Every open incident gets back the accounts of its evidence (and a
+ * whole-scope one all under its scope), from the index now in force.
+ * After the restore: the alarms and the incident are written separately,
+ * so a heraldd killed between the two leaves alarms that name the
+ * incident while its stored accounts miss theirs. And once the first
+ * index is loaded: events decided before it (heraldd started while
+ * PostgreSQL was away) found no accounts. Either way, as those alarms are
+ * already open, no later event would add their subscribers, who would
+ * never be told. An incident whose accounts changed is written again.
+ */
+void
+engine_refill_accounts(struct engine *en, rtime_t now)
+{
+	struct eincident *in;
+	struct ealarm *e;
+	size_t n0;
+
+	if (engine_inventory(en) == NULL)
+		return;
+	TAILQ_FOREACH(in, &en->open, entry) {
+		n0 = in->i.naccounts;
+		if (in->whole_scope)
+			inc_whole_scope(en, in);
+		else
+			TAILQ_FOREACH(e, &in->evidence, ev_entry)
+				inc_add_accounts_of(en, in, e);
+		inc_accounts_tidy(in);
+		if (in->i.naccounts != n0) {
+			inc_count_onus(in);
+			inc_touch(en, in, now);
+		}
+	}
+}
+
 void
 engine_foreach_incident(struct engine *en,
     void (*cb)(const struct incident *, void *), void *arg)

@@ -164,6 +164,9 @@ const struct alarm *engine_alarm(struct engine *, int64_t device_id,
 void		 engine_restore_incident(struct engine *, const struct incident *);
 void		 engine_restore_alarm(struct engine *, const struct alarm *,
 		    const char *incident_uid);
+/* Open incidents get back their evidence's accounts from the index in
+ * force (after the restore; when the first index comes). */
+void		 engine_refill_accounts(struct engine *, rtime_t now);
 
 /* Every incident the engine holds, in opening order. */
 void		 engine_foreach_incident(struct engine *,

@@ -100,6 +100,7 @@ struct rules {
 	struct event		*ev_windows;	/* every minute */
 	struct event		*ev_stats;
 	struct event		*ev_load;	/* load timeout */
+	struct event		*ev_index;	/* until the first index */
 	json_t			*batch;		/* alarms not yet sent ... */
 	size_t			 batch_off;	/* ... from this one on */
 	int			 alarms_due;	/* the batch may go */
@@ -525,6 +526,7 @@ rules_restore(struct rules *r, const json_t *doc)
 		engine_restore_alarm(r->engine, &a, uid);
 		r->st.restored_alarms++;
 	}
+	engine_refill_accounts(r->engine, rules_now());
 	log_info("rules: %llu open incident(s) and %llu open alarm(s) "
 	    "restored", r->st.restored_incidents, r->st.restored_alarms);
 }
@@ -610,6 +612,23 @@ static void
 rules_windows_cb(evutil_socket_t fd, short what, void *arg)
 {
 	rules_read_windows(arg);
+}
+
+/*
+ * Events decided before the first subscriber index was loaded (heraldd
+ * started while PostgreSQL was away) found no accounts: once it is there,
+ * the open incidents get theirs. Checked every second until then.
+ */
+static void
+rules_index_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct rules *r = arg;
+
+	if (r->phase != RULES_LOADED || rules_sink_inventory(r) == NULL)
+		return;
+	event_del(r->ev_index);
+	engine_refill_accounts(r->engine, rules_now());
+	rules_arm_tick(r, engine_tick(r->engine, rules_now()));
 }
 
 static void
@@ -723,6 +742,7 @@ rules_start(struct herald *h)
 {
 	struct rules *r = xcalloc(1, sizeof(*r));
 	struct timeval windows = { RULES_WINDOWS_SEC, 0 };
+	struct timeval index_check = { 1, 0 };
 	struct timeval load = { RULES_LOAD_TIMEOUT, 0 };
 
 	if (!cfg_getbool(rules_section(h->conf->cfg), "enabled")) {
@@ -747,8 +767,10 @@ rules_start(struct herald *h)
 	r->ev_flush = evtimer_new(h->base, rules_flush_cb, r);
 	r->ev_load = evtimer_new(h->base, rules_load_timeout_cb, r);
 	r->ev_windows = event_new(h->base, -1, EV_PERSIST, rules_windows_cb, r);
+	r->ev_index = event_new(h->base, -1, EV_PERSIST, rules_index_cb, r);
 	r->ev_stats = event_new(h->base, -1, EV_PERSIST, rules_stats_cb, r);
 	event_add(r->ev_windows, &windows);
+	event_add(r->ev_index, &index_check);
 	rules_arm_stats(r);
 	h->rules = r;
 
@@ -809,6 +831,7 @@ rules_stop(struct herald *h)
 	event_free(r->ev_flush);
 	event_free(r->ev_load);
 	event_free(r->ev_windows);
+	event_free(r->ev_index);
 	event_free(r->ev_stats);
 	json_decref(r->batch);
 	json_decref(r->pending);

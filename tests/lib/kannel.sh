@@ -39,7 +39,7 @@
 #
 #   start_gw_proxy          proxy on a free port to smsbox; sets GW_PROXY_URL
 #                           (…/cgi-bin/sendsms through it), GW_PROXY_LOG
-#   gw_proxy_mode MODE      pass | 503 | hang | reset | delay MS
+#   gw_proxy_mode MODE      pass | 503 | hang | reset | delay MS | garbage
 #
 # Delivery reports: the fake SMSC makes them itself for every message whose
 # dlr-mask has bit 1 or 2 (and Kannel adds type 8, the SMSC ack, for bit 8);

@@ -10,6 +10,9 @@
 #               when the client gives up or the mode changes
 #   reset       close the connection without an answer
 #   delay MS    wait MS milliseconds, then forward
+#   garbage     answer 200 with 64 random bytes (not UTF-8, NULs, no
+#               "0: Accepted"), without forwarding: a broken gateway or a
+#               captive portal; nothing reached Kannel
 # Every request is logged to --log as "MODE<TAB>METHOD<TAB>PATH<TAB>STATUS"
 # when it ends (STATUS "-" when nothing was answered); the log is how a test
 # knows whether a retry reached the gateway. There is no signal to send:
@@ -91,6 +94,16 @@ class Proxy(BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(msg)
             self.record(m, 503)
+        elif m[0] == "garbage":
+            # never a prefix Kannel's answers start with ("0:", "3:",
+            # "Accepted", "Queued"): the first byte is above 0x7f
+            msg = bytes([0x80 | os.urandom(1)[0]]) + os.urandom(63)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(msg)))
+            self.end_headers()
+            self.wfile.write(msg)
+            self.record(m, 200)
         elif m[0] == "hang":
             while mode()[0] == "hang" and not self.client_gone():
                 pass
