@@ -42,6 +42,10 @@ struct eincident {
 	size_t			 cap;
 	int			 whole_scope;	/* accounts: all under scope */
 	int			 dirty;
+	/* A clear to look at in the next flush (a big incident, see
+	 * engine_clear), and when it came. */
+	int			 check;
+	rtime_t			 check_at;
 	/* Evidence counted as it comes and goes (a storm adds thousands). */
 	size_t			 n_leaf;	/* ONU and line alarms */
 	size_t			 n_onu, n_los, n_dg;	/* ONU kinds */
@@ -1044,6 +1048,9 @@ inc_finish(struct engine *en, struct eincident *in, rtime_t now)
 	inc_free(en, in);
 }
 
+/* Incidents with more ONU or line alarms than this are checked per flush. */
+#define INC_CHECK_DEFER	512
+
 /* After a clear: is the incident over? */
 static void
 inc_check(struct engine *en, struct eincident *in, rtime_t now)
@@ -1075,10 +1082,20 @@ engine_clear(struct engine *en, struct ealarm *e, rtime_t now)
 	engine_port_remove(en, e);
 	engine_wait(en, e, &e->dg_until, 0);
 	engine_wait(en, e, &e->regrace_until, 0);
-	if (in != NULL) {
-		inc_touch(en, in, now);
+	if (in == NULL)
+		return;
+	inc_touch(en, in, now);
+	/*
+	 * Whether the incident is over takes a walk over its evidence: for
+	 * each of 10,000 clears that would be 10,000 steps. A big incident
+	 * is looked at once per flush (within half a second), as of its
+	 * latest clear; a small one at once.
+	 */
+	if (in->n_leaf > INC_CHECK_DEFER) {
+		in->check = 1;
+		in->check_at = now;
+	} else
 		inc_check(en, in, now);
-	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -1243,11 +1260,17 @@ engine_tick(struct engine *en, rtime_t now)
 	}
 	if (en->dirty_due != 0 && en->dirty_due <= now) {
 		en->dirty_due = 0;
-		TAILQ_FOREACH(in, &en->open, entry)
+		for (in = TAILQ_FIRST(&en->open); in != NULL; in = nin) {
+			nin = TAILQ_NEXT(in, entry);
 			if (in->dirty) {
 				inc_count_onus(in);
 				inc_emit(en, in);
 			}
+			if (in->check) {	/* may finish and free it */
+				in->check = 0;
+				inc_check(en, in, in->check_at);
+			}
+		}
 	}
 	if (en->repeats_due != 0 && en->repeats_due <= now) {
 		en->repeats_due = 0;
