@@ -613,10 +613,31 @@ BEGIN
 		    LIMIT greatest(p_limit, 0)
 		    FOR UPDATE SKIP LOCKED))
 		RETURNING n.*
+	),
+	-- Each incident's part once per claim, not once per message (a
+	-- claim is mostly one incident's notices).
+	inc AS (
+		SELECT i.id, jsonb_build_object('cause', i.cause,
+		    'title', i.title, 'scope', i.scope,
+		    'opened_at', notify_epoch(i.opened_at),
+		    'eta', notify_epoch(i.estimated_restore_at),
+		    'region', d.region, 'site', d.site, 'device', d.name,
+		    'ticket_id', (SELECT t.id FROM tickets t
+			WHERE t.incident_id = i.id AND t.kind = 'outage')) AS j
+		FROM incidents i LEFT JOIN devices d ON d.id = i.device_id
+		WHERE i.id IN (SELECT incident_id FROM u)
 	)
-	SELECT coalesce(jsonb_agg(notify_json(u::notifications)
+	SELECT coalesce(jsonb_agg(jsonb_build_object('id', u.id,
+	    'kind', u.kind, 'phone', u.phone, 'language', u.language,
+	    'attempts', u.attempts, 'dlr_token', u.dlr_token,
+	    'subscriber_id', u.subscriber_id, 'account', s.account,
+	    'incident_id', u.incident_id, 'incident', inc.j,
+	    'window', CASE WHEN u.window_id IS NOT NULL THEN
+		notify_json(u::notifications)->'window' END)
 	    ORDER BY u.priority, u.next_attempt_at, u.id), '[]')
-	INTO v_out FROM u;
+	INTO v_out
+	FROM u LEFT JOIN subscribers s ON s.id = u.subscriber_id
+	LEFT JOIN inc ON inc.id = u.incident_id;
 	RETURN v_out;
 END;
 $$;
