@@ -464,6 +464,14 @@ api_route_find(int method, const char *path, long long *id, int *status)
 	return NULL;
 }
 
+/* The routes' methods by name, for Allow and error details. */
+static const char *
+api_method_name(int method)
+{
+	return method == EVHTTP_REQ_GET ? "GET" : method == EVHTTP_REQ_POST ?
+	    "POST" : "DELETE";
+}
+
 /* 404, or 405 with the methods the path has (Allow). */
 static void
 api_not_routed(struct api_call *c, const char *path, int status)
@@ -481,8 +489,7 @@ api_not_routed(struct api_call *c, const char *path, int status)
 			continue;
 		n = strlen(allow);
 		snprintf(allow + n, sizeof(allow) - n, "%s%s", n ? ", " : "",
-		    api_routes[i].method == EVHTTP_REQ_GET ? "GET" :
-		    api_routes[i].method == EVHTTP_REQ_POST ? "POST" : "DELETE");
+		    api_method_name(api_routes[i].method));
 	}
 	evhttp_add_header(evhttp_request_get_output_headers(c->req), "Allow",
 	    allow);
@@ -518,9 +525,8 @@ api_authorize(struct api_call *c)
 	}
 	if ((role & c->route->roles) == 0) {
 		snprintf(detail, sizeof(detail), "role %s may not use %s %s",
-		    api_role_name(role), c->route->method == EVHTTP_REQ_GET ?
-		    "GET" : c->route->method == EVHTTP_REQ_POST ? "POST" :
-		    "DELETE", c->route->pattern);
+		    api_role_name(role), api_method_name(c->route->method),
+		    c->route->pattern);
 		api_call_error(c, 403, "forbidden", detail);
 		return -1;
 	}

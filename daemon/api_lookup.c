@@ -65,17 +65,6 @@ lookup_has(const struct incident *inc, int64_t id)
 }
 
 static json_t *
-lookup_time(rtime_t t)
-{
-	char buf[40];
-
-	if (t == 0)
-		return json_null();
-	rules_time_iso(t, buf, sizeof(buf));
-	return json_string(buf);
-}
-
-static json_t *
 lookup_ticket(const struct api_incident_ref *ref)
 {
 	if (ref == NULL || ref->ticket_id == 0)
@@ -98,8 +87,8 @@ lookup_incident(struct api *a, const struct incident *inc)
 	    incident_state_name(inc->state), "cause",
 	    incident_cause_name(inc->cause), "title", inc->title, "scope",
 	    rules_scope_name(inc->scope.kind), "planned", inc->planned,
-	    "individual", inc->individual, "since", lookup_time(inc->opened_at),
-	    "confirmed_at", lookup_time(inc->confirmed_at),
+	    "individual", inc->individual, "since", rules_time_json(inc->opened_at),
+	    "confirmed_at", rules_time_json(inc->confirmed_at),
 	    "affected_accounts", (json_int_t)inc->naccounts, "eta",
 	    ref && ref->eta[0] ? json_string(ref->eta) : json_null(),
 	    "ticket", lookup_ticket(ref));

@@ -210,17 +210,6 @@ api_push(struct herald *h, const char *what)
 	stream_arm(a);
 }
 
-static json_t *
-stream_time(int64_t t)
-{
-	char buf[40];
-
-	if (t == 0)
-		return json_null();
-	rules_time_iso(t, buf, sizeof(buf));
-	return json_string(buf);
-}
-
 void
 api_push_incident(struct herald *h, const struct incident *inc)
 {
@@ -239,9 +228,9 @@ api_push_incident(struct herald *h, const struct incident *inc)
 	    rules_scope_name(inc->scope.kind), "title", inc->title,
 	    "affected_accounts", (json_int_t)inc->naccounts, "planned",
 	    inc->planned, "individual", inc->individual, "opened_at",
-	    stream_time(inc->opened_at), "confirmed_at",
-	    stream_time(inc->confirmed_at), "resolved_at",
-	    stream_time(inc->resolved_at)));
+	    rules_time_json(inc->opened_at), "confirmed_at",
+	    rules_time_json(inc->confirmed_at), "resolved_at",
+	    rules_time_json(inc->resolved_at)));
 	a->streams->changed |= 1u;	/* incidents */
 	stream_arm(a);
 }

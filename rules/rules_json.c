@@ -42,6 +42,17 @@ rules_time_iso(rtime_t t, char *buf, size_t len)
 	snprintf(buf, len, "%s.%06ldZ", day, usec);
 }
 
+json_t *
+rules_time_json(rtime_t t)
+{
+	char buf[40];
+
+	if (t == 0)
+		return json_null();
+	rules_time_iso(t, buf, sizeof(buf));
+	return json_string(buf);
+}
+
 const char *
 rules_scope_name(enum inventory_scope_kind k)
 {

@@ -18,6 +18,8 @@
 
 /* "2026-01-01T00:00:00.000001Z" (len >= 32), or "" for 0. */
 void		 rules_time_iso(rtime_t, char *buf, size_t len);
+/* The same as a JSON string, or JSON null for 0 (a new reference). */
+json_t		*rules_time_json(rtime_t);
 const char	*rules_scope_name(enum inventory_scope_kind);
 int		 rules_scope_parse(const char *, enum inventory_scope_kind *);
 

@@ -7,32 +7,13 @@
 # text stored as given; complaints linking to the open incident; the token
 # table and its NOTIFY.
 . "${top_srcdir:-.}/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/apisql.sh"
 need_db
 command -v jq >/dev/null || skip_all "jq is not installed"
 plan 146
 
 db=$(new_db)
 "$HERALDCTL" db migrate -d "$db" >/dev/null || { fail "migrate"; exit 1; }
-
-# call FN ROLE ARGS [ACTOR]: the function's JSON, or "ERROR:  CODE: message".
-call() {
-	printf "SELECT api_%s(:'args'::jsonb, :'role', :'actor');\n" "$1" |
-		psql -X -q -At -v VERBOSITY=verbose -v args="$3" -v role="$2" \
-			-v actor="${4:-tester}" -d "$db" -f - 2>&1 |
-		grep -v -E '^(CONTEXT|LOCATION|PL/pgSQL|SQL statement)' |
-		sed 's/^psql:<stdin>:[0-9]*: //'
-}
-# code FN ROLE ARGS: "SQLSTATE message" of the refusal, or "ok".
-code() {
-	local out
-	out=$(call "$@")
-	case "$out" in
-	ERROR:*) printf '%s' "$out" | head -1 | sed 's/^ERROR:  //; s/: / /' ;;
-	*) echo ok ;;
-	esac
-}
-# j JSON FILTER: jq -r, one line.
-j() { printf '%s' "$1" | jq -r -c "$2" 2>&1; }
 
 # The network: olt1 (east) with PON 0/1/3, ONUs 1..4 (ONU 1 behind
 # splitter S1), subscribers 101..104 = acct1..acct4; olt2 (west) with a

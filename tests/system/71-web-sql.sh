@@ -8,6 +8,7 @@
 # 5,000 ONUs; the texts sent for an incident with their states; each
 # route's roles and refusals.
 . "${top_srcdir:-.}/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/apisql.sh"
 need_db
 command -v jq >/dev/null || skip_all "jq is not installed"
 plan 38
@@ -15,22 +16,6 @@ plan 38
 db=$(new_db)
 "$HERALDCTL" db migrate -d "$db" >/dev/null || { fail "migrate"; exit 1; }
 
-call() {
-	printf "SELECT api_%s(:'args'::jsonb, :'role', :'actor');\n" "$1" |
-		psql -X -q -At -v VERBOSITY=verbose -v args="$3" -v role="$2" \
-			-v actor="${4:-tester}" -d "$db" -f - 2>&1 |
-		grep -v -E '^(CONTEXT|LOCATION|PL/pgSQL|SQL statement)' |
-		sed 's/^psql:<stdin>:[0-9]*: //'
-}
-code() {
-	local out
-	out=$(call "$@")
-	case "$out" in
-	ERROR:*) printf '%s' "$out" | head -1 | sed 's/^ERROR:  //; s/: / /' ;;
-	*) echo ok ;;
-	esac
-}
-j() { printf '%s' "$1" | jq -r -c "$2" 2>&1; }
 
 # olt1: board 0/1 with PON ports 3 (ONUs 1..4, 1 and 2 behind splitter
 # S1) and 4 (ONU 1); subscribers acct1..acct5, one per ONU; a second OLT
