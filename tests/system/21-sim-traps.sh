@@ -3,11 +3,13 @@
 # and emits the vendor's traps (OIDs and varbinds of pon-dslam-oids.md), and
 # every restoration the clears; Debian's snmptrapd is the independent
 # receiver. A silent (powered-off) OLT answers nothing and sends nothing,
-# and comes back with a coldStart. v3 traps pass snmptrapd's USM.
+# and comes back with a coldStart. v3 traps pass snmptrapd's USM. With a
+# list of targets (an OLT with two trap destinations) every trap goes to
+# each receiver.
 . "${top_srcdir:-.}/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 command -v snmpget >/dev/null || skip_all "net-snmp tools (snmp) not installed"
-plan 26
+plan 30
 
 start_trapd
 start_sim --olts 4 --pons 2 --onus 8 --dslams 1 --dsl-slots 1 --dsl-ports 4 \
@@ -104,3 +106,26 @@ ok "wake: coldStart, and sysUpTime restarted" \
 # SNMPv3 traps (authPriv, the simulator's engine ID) pass snmptrapd's USM.
 sim trap-version v3 >/dev/null && sim coldstart olt4 >/dev/null && sim wait >/dev/null
 ok "a v3 authPriv trap is accepted by snmptrapd" wait_traps 2 1.3.6.1.6.3.1.1.5.1
+
+# Two trap destinations (as OLTs are configured for several heraldd): the
+# control command takes a list, and every trap reaches both receivers.
+log1=$TRAPD_LOG port1=$TRAPD_PORT
+start_trapd
+log2=$TRAPD_LOG port2=$TRAPD_PORT
+sim target "udp:127.0.0.1:$port1,udp:127.0.0.1:$port2" >/dev/null
+like "target takes a comma-separated list; stats shows both" "$(sim stats | tail -1)" \
+    "target=udp:127\.0\.0\.1:$port1,udp:127\.0\.0\.1:$port2\$"
+before1=$(TRAPD_LOG=$log1 trap_count 1.3.6.1.6.3.1.1.5.1)
+sent0=$(sim stats | sed -n 's/^traps .* sent=\([0-9]*\) .*/\1/p')
+sim coldstart olt1 olt2 >/dev/null && sim wait >/dev/null
+wait_traps 2 1.3.6.1.6.3.1.1.5.1
+TRAPD_LOG=$log1 wait_traps $((before1 + 2)) 1.3.6.1.6.3.1.1.5.1
+is "each of the two coldStarts reaches both receivers" \
+    "$(TRAPD_LOG=$log1 trap_count 1.3.6.1.6.3.1.1.5.1) $(TRAPD_LOG=$log2 trap_count 1.3.6.1.6.3.1.1.5.1)" \
+    "$((before1 + 2)) 2"
+is "  and counts as two traps sent, not four" \
+    "$(( $(sim stats | sed -n 's/^traps .* sent=\([0-9]*\) .*/\1/p') - sent0 ))" 2
+sim target "udp:127.0.0.1:$port2,udp:nowhere:1" >"$TEST_TMP/target.out" 2>&1
+like "a bad entry refuses the whole list and keeps the old one" \
+    "$( (cat "$TEST_TMP/target.out"; sim stats | tail -1) | tr '\n' ' ')" \
+    "want an IPv4 address.*target=udp:127\.0\.0\.1:$port1,udp:127\.0\.0\.1:$port2 \$"

@@ -740,7 +740,7 @@ static const struct command commands[] = {
 	{ "drop", 1, 1, "drop SHARE  (0 to 1)", cmd_drop },
 	{ "rate", 1, 1, "rate TRAPS-PER-SECOND  (0: no limit)", cmd_rate },
 	{ "seed", 1, 1, "seed N", cmd_seed },
-	{ "target", 1, 1, "target udp:ADDRESS:PORT", cmd_target },
+	{ "target", 1, 1, "target udp:ADDRESS:PORT[,...]", cmd_target },
 	{ "trap-version", 1, 1, "trap-version v2c|v3", cmd_trap_version },
 	{ "sleep", 1, 1, "sleep SECONDS", cmd_sleep },
 	{ "wait", 0, 1, "wait [TIMEOUT]  (until every trap is sent)",

@@ -6,6 +6,11 @@
  * agent socket so its source address is the device's address, as a real
  * trap receiver expects. v2c carries the community; v3 is sent by the
  * simulator's (authoritative) engine with the configured USM user.
+ *
+ * A trap goes to every target, as an OLT configured with two or more trap
+ * destinations sends each trap to each (several heraldd instances sharing
+ * the devices all receive every trap). Drop and rate apply to the trap,
+ * not to each copy: a dropped trap reaches no target.
  */
 #include "config.h"
 
@@ -26,15 +31,17 @@ struct trapitem {
 	struct trapitem	*next;
 };
 
+#define TRAP_MAX_TARGETS	8
+
 struct trapq {
 	struct trapitem		*head, *tail;
 	size_t			 count;
 	struct event		*ev;
 	double			 allowance;
 	struct timespec		 last;
-	struct sockaddr_in	 target;
-	int			 have_target;
-	char			 target_str[128];
+	struct sockaddr_in	 target[TRAP_MAX_TARGETS];
+	size_t			 ntargets;
+	char			 target_str[TRAP_MAX_TARGETS * 32];
 	uint64_t		 sent, dropped, suppressed, failed;
 };
 
@@ -80,35 +87,79 @@ trap_free(struct sim *s)
 	s->tq = NULL;
 }
 
-/* "udp:127.0.0.1:162" or "127.0.0.1:162". */
-int
-trap_set_target(struct sim *s, const char *spec, char *err, size_t errlen)
+/* One target, "udp:127.0.0.1:162" or "127.0.0.1:162". */
+static int
+trap_parse_target(const char *spec, struct sockaddr_in *sin, char *err,
+    size_t errlen)
 {
-	char host[80], *colon;
+	char host[80], *colon, *end;
 	const char *p = spec;
-	struct sockaddr_in sin;
 	long port;
 
 	if (strncmp(p, "udp:", 4) == 0)
 		p += 4;
 	snprintf(host, sizeof(host), "%s", p);
-	memset(&sin, 0, sizeof(sin));
+	memset(sin, 0, sizeof(*sin));
 	if ((colon = strrchr(host, ':')) == NULL ||
-	    (port = strtol(colon + 1, NULL, 10)) <= 0 || port > 65535) {
+	    (port = strtol(colon + 1, &end, 10)) <= 0 || port > 65535 ||
+	    *end != '\0') {
 		snprintf(err, errlen, "target %s: want udp:ADDRESS:PORT", spec);
 		return -1;
 	}
 	*colon = '\0';
-	if (inet_pton(AF_INET, host, &sin.sin_addr) != 1) {
+	if (inet_pton(AF_INET, host, &sin->sin_addr) != 1) {
 		snprintf(err, errlen, "target %s: want an IPv4 address", spec);
 		return -1;
 	}
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons(port);
-	s->tq->target = sin;
-	s->tq->have_target = 1;
-	snprintf(s->tq->target_str, sizeof(s->tq->target_str), "udp:%s:%ld",
-	    host, port);
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons(port);
+	return 0;
+}
+
+/*
+ * A comma-separated list of targets: every trap goes to each. The list
+ * replaces the old one only when every entry is valid.
+ */
+int
+trap_set_target(struct sim *s, const char *spec, char *err, size_t errlen)
+{
+	struct sockaddr_in sin[TRAP_MAX_TARGETS];
+	char list[512], *one, *save = NULL, str[sizeof(s->tq->target_str)];
+	char abuf[INET_ADDRSTRLEN];
+	size_t n = 0, i, used = 0;
+
+	if (strlen(spec) >= sizeof(list)) {
+		snprintf(err, errlen, "target: list too long");
+		return -1;
+	}
+	snprintf(list, sizeof(list), "%s", spec);
+	for (one = strtok_r(list, ",", &save); one != NULL;
+	    one = strtok_r(NULL, ",", &save)) {
+		if (n == TRAP_MAX_TARGETS) {
+			snprintf(err, errlen, "target: at most %d targets",
+			    TRAP_MAX_TARGETS);
+			return -1;
+		}
+		if (trap_parse_target(one, &sin[n], err, errlen) == -1)
+			return -1;
+		n++;
+	}
+	if (n == 0) {
+		snprintf(err, errlen, "target %s: want udp:ADDRESS:PORT[,...]",
+		    spec);
+		return -1;
+	}
+	str[0] = '\0';
+	for (i = 0; i < n; i++) {
+		inet_ntop(AF_INET, &sin[i].sin_addr, abuf, sizeof(abuf));
+		used += (size_t)snprintf(str + used, sizeof(str) - used,
+		    "%sudp:%s:%u", i ? "," : "", abuf, ntohs(sin[i].sin_port));
+		if (used >= sizeof(str))
+			break;
+	}
+	memcpy(s->tq->target, sin, n * sizeof(sin[0]));
+	s->tq->ntargets = n;
+	snprintf(s->tq->target_str, sizeof(s->tq->target_str), "%s", str);
 	return 0;
 }
 
@@ -165,7 +216,7 @@ trap_queue(struct device *d, netsnmp_pdu *pdu)
 	struct trapq *q = s->tq;
 	struct trapitem *it;
 
-	if (d->silent || !q->have_target) {
+	if (d->silent || q->ntargets == 0) {
 		d->st.traps_suppressed++;
 		q->suppressed++;
 		snmp_free_pdu(pdu);
@@ -200,26 +251,14 @@ trap_pending(struct sim *s)
 	return s->tq->count;
 }
 
+/* The version's security fields, filled in once before the copies. */
 static void
-trap_send(struct sim *s, struct trapitem *it)
+trap_secure(struct sim *s, netsnmp_pdu *pdu)
 {
 	const struct sim_opts *o = &s->o;
-	netsnmp_pdu *pdu = it->pdu;
-	netsnmp_indexed_addr_pair *ap;
 	u_char engine[64];
 	size_t elen;
 
-	/* a device that lost power meanwhile takes its queue with it */
-	if (it->d->silent) {
-		it->d->st.traps_suppressed++;
-		s->tq->suppressed++;
-		snmp_free_pdu(pdu);
-		return;
-	}
-	ap = xcalloc(1, sizeof(*ap));
-	ap->remote_addr.sin = s->tq->target;
-	pdu->transport_data = ap;
-	pdu->transport_data_length = sizeof(*ap);
 	if (o->trap_v3) {
 		pdu->version = SNMP_VERSION_3;
 		pdu->securityModel = SNMP_SEC_MODEL_USM;
@@ -238,15 +277,61 @@ trap_send(struct sim *s, struct trapitem *it)
 		pdu->community = (u_char *)xstrdup(o->community);
 		pdu->community_len = strlen(o->community);
 	}
-	if (it->d->sessp == NULL || snmp_sess_send(it->d->sessp, pdu) == 0) {
-		log_warnx("%s: cannot send a trap (%s)", it->d->name,
+}
+
+/* One datagram to one target; the library frees the PDU once sent. */
+static int
+trap_send_one(struct device *d, netsnmp_pdu *pdu,
+    const struct sockaddr_in *to)
+{
+	netsnmp_indexed_addr_pair *ap;
+
+	free(pdu->transport_data);
+	ap = xcalloc(1, sizeof(*ap));
+	ap->remote_addr.sin = *to;
+	pdu->transport_data = ap;
+	pdu->transport_data_length = sizeof(*ap);
+	if (d->sessp == NULL || snmp_sess_send(d->sessp, pdu) == 0) {
+		log_warnx("%s: cannot send a trap (%s)", d->name,
 		    snmp_api_errstring(snmp_errno));
 		snmp_free_pdu(pdu);
-		s->tq->failed++;
+		return -1;
+	}
+	return 0;
+}
+
+/* A trap counts as sent when at least one target took it; each failed
+ * datagram counts as failed. */
+static void
+trap_send(struct sim *s, struct trapitem *it)
+{
+	struct trapq *q = s->tq;
+	netsnmp_pdu *pdu = it->pdu, *copy;
+	size_t i, ok = 0;
+
+	/* a device that lost power meanwhile takes its queue with it */
+	if (it->d->silent) {
+		it->d->st.traps_suppressed++;
+		q->suppressed++;
+		snmp_free_pdu(pdu);
 		return;
 	}
-	it->d->st.traps_sent++;
-	s->tq->sent++;
+	trap_secure(s, pdu);
+	for (i = 0; i < q->ntargets; i++) {
+		copy = i + 1 < q->ntargets ? snmp_clone_pdu(pdu) : pdu;
+		if (copy == NULL) {
+			q->failed++;
+			continue;
+		}
+		if (trap_send_one(it->d, copy, &q->target[i]) == -1)
+			q->failed++;
+		else
+			ok++;
+	}
+	if (ok > 0) {
+		it->d->st.traps_sent++;
+		q->sent++;
+	}
 }
 
 static struct trapitem *
@@ -313,5 +398,5 @@ trap_stats_line(struct sim *s, char *buf, size_t len)
 	    (unsigned long long)q->dropped, (unsigned long long)q->suppressed,
 	    (unsigned long long)q->failed, s->o.drop, s->o.rate,
 	    s->o.trap_v3 ? "v3" : "v2c",
-	    q->have_target ? q->target_str : "none");
+	    q->ntargets > 0 ? q->target_str : "none");
 }
