@@ -2,11 +2,12 @@
 # 24-sim-control: herald-sim's command language on the control socket, in a
 # scenario file and on stdin; errors are clear (and stop a scenario at its
 # line); `stats` counts the requests each device receives per second, which
-# is what the poller's budget tests read; bad options are refused.
+# is what the poller's budget tests read, and the longest silence between
+# two requests (the cluster tests' polling gap); bad options are refused.
 . "${top_srcdir:-.}/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 command -v snmpget >/dev/null || skip_all "net-snmp tools (snmp) not installed"
-plan 17
+plan 18
 
 start_sim --olts 2 --pons 1 --onus 4 --dslams 1 --dsl-slots 1 --dsl-ports 2
 sim stats reset all >/dev/null
@@ -20,6 +21,12 @@ max=$(echo "$st" | sed 's/.*max_per_s=\([0-9]*\).*/\1/')
 ok "max_per_s is the busiest second ($max)" test "$max" -ge 1 -a "$max" -le 7
 like "GETBULK requests are counted per PDU" "$(sim stats olt2)" "getbulk=1 "
 like "stats ends with the trap counters" "$(sim stats)" "traps queued=0 sent=0 "
+snmpget -v2c -c public -t 1 -r 0 "$(sim_addr 2)" 1.3.6.1.2.1.1.3.0 >/dev/null
+sleep 1.2
+snmpget -v2c -c public -t 1 -r 0 "$(sim_addr 2)" 1.3.6.1.2.1.1.3.0 >/dev/null
+gap=$(sim stats olt2 | sed -n 's/.* max_gap_ms=\([0-9]*\) idle_ms=[0-9]*$/\1/p')
+ok "max_gap_ms is the longest silence between two requests ($gap)" \
+    test "${gap:-0}" -ge 1150 -a "${gap:-0}" -lt 3000
 
 out=$(sim frobnicate 2>&1); rc=$?
 like "an unknown command is an error" "$out" "unknown command \"frobnicate\""

@@ -167,6 +167,8 @@ struct dev_stats {
 	unsigned	max_per_s;
 	unsigned	inflight, max_inflight;
 	uint64_t	traps_sent, traps_dropped, traps_suppressed;
+	int64_t		last_req_ms;	/* monotonic ms of the last request, 0 none */
+	int64_t		max_gap_ms;	/* longest time between two requests */
 };
 
 struct device {

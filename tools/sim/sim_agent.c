@@ -68,14 +68,29 @@ agent_now(void)
 	return ts.tv_sec;
 }
 
+static int64_t
+agent_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* Count one request in the per-second windows (aligned seconds: a client
- * that never sends more than R in any second also stays under R here). */
+ * that never sends more than R in any second also stays under R here),
+ * and the longest silence between two requests (a poller's gap, e.g. while
+ * its device moves from one heraldd to another). */
 static void
 agent_count(struct device *d, int command)
 {
 	struct dev_stats *st = &d->st;
 	time_t now = agent_now();
+	int64_t ms = agent_now_ms();
 
+	if (st->last_req_ms != 0 && ms - st->last_req_ms > st->max_gap_ms)
+		st->max_gap_ms = ms - st->last_req_ms;
+	st->last_req_ms = ms;
 	st->requests++;
 	if (command == SNMP_MSG_GET)
 		st->get++;
@@ -110,7 +125,7 @@ agent_stats_line(struct device *d, char *buf, size_t len)
 	    "get=%llu getnext=%llu getbulk=%llu varbinds=%llu max_per_s=%u "
 	    "last_s=%u this_s=%u inflight=%u max_inflight=%u traps_sent=%llu "
 	    "traps_dropped=%llu traps_suppressed=%llu silent=%d misbehave=%s "
-	    "delay_ms=%u", d->name,
+	    "delay_ms=%u max_gap_ms=%lld idle_ms=%lld", d->name,
 	    (unsigned long long)st->requests, (unsigned long long)st->answered,
 	    (unsigned long long)st->ignored, (unsigned long long)st->get,
 	    (unsigned long long)st->getnext, (unsigned long long)st->getbulk,
@@ -119,7 +134,10 @@ agent_stats_line(struct device *d, char *buf, size_t len)
 	    (unsigned long long)st->traps_sent,
 	    (unsigned long long)st->traps_dropped,
 	    (unsigned long long)st->traps_suppressed, d->silent,
-	    misbehave_names[d->misbehave], d->delay_ms);
+	    misbehave_names[d->misbehave], d->delay_ms,
+	    (long long)st->max_gap_ms,
+	    st->last_req_ms ? (long long)(agent_now_ms() - st->last_req_ms) :
+	    -1LL);
 }
 
 /* Request counters only; trap counters and what is in flight stay. */
@@ -133,6 +151,7 @@ agent_stats_reset(struct device *d)
 	st->cur_sec = 0;
 	st->cur_count = st->last_count = st->max_per_s = 0;
 	st->max_inflight = st->inflight;
+	st->last_req_ms = st->max_gap_ms = 0;
 }
 
 /* Community for v1/v2c, an authenticated USM user for v3. */
