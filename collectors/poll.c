@@ -26,6 +26,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cluster.h"
 #include "conf.h"
 #include "devindex.h"
 #include "herald.h"
@@ -221,7 +222,8 @@ poll_reach_timer_cb(evutil_socket_t fd, short what, void *arg)
 	size_t lens[2] = { 9, 9 };
 
 	poll_arm(d->ev_reach, d->poller->interval, 0);
-	if (d->reach_busy || d->sess == NULL)
+	if (d->reach_busy || d->sess == NULL ||
+	    !cluster_owns(d->poller->h, d->id))
 		return;
 	if (snmpsess_get(d->sess, o, lens, 2, poll_reach_cb, d) == 0)
 		d->reach_busy = 1;
@@ -234,7 +236,8 @@ poll_cycle_timer_cb(evutil_socket_t fd, short what, void *arg)
 
 	poll_arm(d->ev_cycle, d->poller->onu_interval, 0);
 	/* A dead device would only time out: its answer will come first. */
-	if (d->cycle != NULL || d->sess == NULL || d->unreachable)
+	if (d->cycle != NULL || d->sess == NULL || d->unreachable ||
+	    !cluster_owns(d->poller->h, d->id))
 		return;
 	log_debug("poll", "%s: cycle started", d->name);
 	poll_onu_read(d, NULL, 0);
@@ -249,6 +252,12 @@ poll_confirm_timer_cb(evutil_socket_t fd, short what, void *arg)
 
 	if (d->confirm != NULL || n == 0 || d->sess == NULL)
 		return;
+	if (!cluster_owns(d->poller->h, d->id)) {
+		free(d->confirm_ports);
+		d->confirm_ports = NULL;
+		d->nconfirm = 0;
+		return;
+	}
 	d->confirm_ports = NULL;
 	d->nconfirm = 0;
 	poll_onu_read(d, ports, n);
@@ -352,6 +361,49 @@ poll_read_port(struct poller *p, long long device_id,
 	if (p == NULL || (d = poll_find(p, device_id)) == NULL)
 		return -1;
 	return poll_confirm_port(d, loc);
+}
+
+/*
+ * Cluster: a device this instance now acts for is read at once, its
+ * reachability and a full read, which reconciles whatever happened while
+ * another instance held it; its reachability is known again from what the
+ * rules engine holds (loaded with the device). The rest is as usual.
+ */
+void
+poll_devices_gained(struct poller *p, const int64_t *ids, size_t n)
+{
+	struct herald_location loc;
+	struct pdev *d;
+	size_t i;
+
+	events_location_clear(&loc);
+	for (i = 0; i < n; i++) {
+		if ((d = poll_find(p, ids[i])) == NULL || d->sess == NULL)
+			continue;
+		d->failures = 0;
+		d->unreachable = poll_held_has(d,
+		    kind_name(KIND_DEVICE_UNREACHABLE), &loc);
+		poll_arm(d->ev_reach, 0, 0);
+		if (d->profile != NULL || strcmp(d->kind, "dslam") == 0)
+			poll_arm(d->ev_cycle, 0, 0);
+	}
+}
+
+/* A device another instance acts for now: its pending port reads go. */
+void
+poll_devices_lost(struct poller *p, const int64_t *ids, size_t n)
+{
+	struct pdev *d;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if ((d = poll_find(p, ids[i])) == NULL)
+			continue;
+		free(d->confirm_ports);
+		d->confirm_ports = NULL;
+		d->nconfirm = 0;
+		d->failures = 0;
+	}
 }
 
 static void

@@ -6,6 +6,7 @@
 #define HERALD_POLL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "events.h"
 
@@ -76,6 +77,13 @@ struct poller {
 	struct event		*ev_stats;
 	struct snmpcred_set	*creds;
 };
+
+/*
+ * Cluster (daemon/cluster.c): devices this instance now acts for are read
+ * at once; those it no longer acts for are not read until they come back.
+ */
+void	poll_devices_gained(struct poller *, const int64_t *, size_t);
+void	poll_devices_lost(struct poller *, const int64_t *, size_t);
 
 /* poll_onu.c */
 /* Start a full read (port NULL) or a read of these PON ifIndexes. */

@@ -59,6 +59,12 @@ struct cluster_stats {
 };
 void		 cluster_get_stats(struct herald *, struct cluster_stats *);
 
+/*
+ * SIGTERM: give the held leases back once the writes decided for them are
+ * out, then leave the loop (at most 3 s; standalone at once).
+ */
+void		 cluster_leave(struct herald *);
+
 /* Writes refused by PostgreSQL for a stale epoch (rules.c reports them). */
 void		 cluster_count_fenced(struct herald *, unsigned long long);
 

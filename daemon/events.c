@@ -42,6 +42,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cluster.h"
 #include "conf.h"
 #include "events.h"
 #include "herald.h"
@@ -766,7 +767,7 @@ events_submit(struct herald *h, struct herald_event *ev)
 	size_t before;
 	struct timeval tv;
 
-	if (e == NULL)
+	if (e == NULL || !cluster_accept(h, ev))
 		return;
 	ev->uid = e->uid_base | (e->seq++ & ((1ULL << 43) - 1));
 	e->st.submitted++;

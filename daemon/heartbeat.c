@@ -17,6 +17,7 @@
 #include "herald.h"
 #include "log.h"
 #include "module.h"
+#include "stats.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -94,13 +95,9 @@ static int
 heartbeat_start(struct herald *h)
 {
 	struct heartbeat *hb = xcalloc(1, sizeof(*hb));
-	char host[200];
 
 	hb->h = h;
-	if (gethostname(host, sizeof(host)) != 0)
-		snprintf(host, sizeof(host), "localhost");
-	host[sizeof(host) - 1] = '\0';
-	snprintf(hb->name, sizeof(hb->name), "%s", host);
+	snprintf(hb->name, sizeof(hb->name), "%s", stats_instance());
 	snprintf(hb->pid, sizeof(hb->pid), "%ld", (long)getpid());
 	hb->timer = event_new(h->base, -1, EV_PERSIST, heartbeat_timer_cb, hb);
 	heartbeat_arm(hb);

@@ -27,6 +27,7 @@ struct herald {
 	int			 foreground;
 
 	/* Module state, owned by the module named. */
+	struct cluster		*cluster;
 	struct heartbeat	*heartbeat;
 	struct events		*events;
 	struct trap		*trap;

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cluster.h"
 #include "conf.h"
 #include "herald.h"
 #include "log.h"
@@ -148,7 +149,8 @@ heraldd_signal_cb(evutil_socket_t sig, short what, void *arg)
 		break;
 	default:
 		log_info("received %s, stopping", strsignal((int)sig));
-		event_base_loopexit(ctx->h->base, NULL);
+		/* In a cluster, hand the devices over first. */
+		cluster_leave(ctx->h);
 		break;
 	}
 }

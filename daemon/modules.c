@@ -8,6 +8,7 @@
 
 #include "module.h"
 
+extern const struct herald_module cluster_module;
 extern const struct herald_module heartbeat_module;
 extern const struct herald_module events_module;
 extern const struct herald_module inventory_module;
@@ -19,6 +20,7 @@ extern const struct herald_module trap_module;
 extern const struct herald_module poll_module;
 
 const struct herald_module *const herald_modules[] = {
+	&cluster_module,	/* first: the instance name; stopped last */
 	&heartbeat_module,
 	&events_module,
 	&inventory_module,

@@ -76,11 +76,17 @@ stats_foreach(void (*cb)(const char *, const char *, unsigned long long,
 			cb(l->collector, l->c[i].name, l->c[i].value, arg);
 }
 
+static char host[256];
+
+void
+stats_set_instance(const char *name)
+{
+	snprintf(host, sizeof(host), "%s", name);
+}
+
 const char *
 stats_instance(void)
 {
-	static char host[256];
-
 	if (host[0] == '\0') {
 		if (gethostname(host, sizeof(host)) != 0)
 			snprintf(host, sizeof(host), "localhost");

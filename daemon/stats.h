@@ -31,7 +31,11 @@ void	stats_publish(struct herald *, const char *collector,
 void	stats_foreach(void (*cb)(const char *collector, const char *name,
 	    unsigned long long value, void *arg), void *arg);
 
-/* The instance name used in collector_stats: the host name. */
+/*
+ * The instance name used in collector_stats, notification claims and the
+ * instances table: cluster.name, else the host name.
+ */
 const char *stats_instance(void);
+void	stats_set_instance(const char *);
 
 #endif

@@ -870,3 +870,22 @@ const struct herald_module rules_module = {
 	.reload = rules_reload,
 	.stop = rules_stop,
 };
+
+/* Cluster hooks: interim versions until the engine side lands (issue 14). */
+void
+rules_devices_lost(struct herald *h, const int64_t *ids, size_t n)
+{
+}
+
+void
+rules_devices_gained(struct herald *h, const int64_t *ids, size_t n,
+    void (*ready)(void *), void *arg)
+{
+	ready(arg);
+}
+
+void
+rules_barrier(struct herald *h, void (*done)(void *), void *arg)
+{
+	done(arg);
+}

@@ -74,8 +74,10 @@ CREATE INDEX cluster_moves_at ON cluster_moves (at);
 --      are not draining, rounded up (0 while draining);
 --   4. claims free or expired leases up to that share (SKIP LOCKED: two
 --      instances claiming at once never take the same device);
---   5. says how many it holds beyond its share: heraldd releases those
---      itself (cluster_release) once its writes for them are out.
+--   5. says how many it holds beyond its share (or one, when it holds more
+--      than the rounded-down share and another instance less): heraldd
+--      releases those itself (cluster_release) once its writes for them
+--      are out.
 -- A device moves only when its lease expired, was released, or its owner
 -- holds more than its share: not on every renewal.
 -- Returns {"leases": [[device_id, epoch], ...] (all held now), "gained":
@@ -94,6 +96,7 @@ DECLARE
 	v_total		integer;
 	v_share		integer;
 	v_held		integer;
+	v_excess	integer;
 	v_gained	bigint[] := '{}';
 BEGIN
 	SELECT token IS DISTINCT FROM p_token INTO v_new
@@ -166,13 +169,28 @@ BEGIN
 		INTO v_gained FROM taken;
 	END IF;
 
+	-- Even out: shares are rounded up, so 10 devices on 3 instances may
+	-- sit as 4, 4, 2. One device at a time goes from an instance above
+	-- the rounded-down share when another live one is below it.
+	v_held := v_held + cardinality(v_gained);
+	v_excess := greatest(v_held - v_share, 0);
+	IF v_excess = 0 AND v_live > 0 AND v_held > v_total / v_live AND
+	    EXISTS (SELECT 1 FROM instances i WHERE i.cluster AND
+		NOT i.draining AND i.name <> p_instance AND
+		i.cluster_seen + make_interval(secs => i.lease_seconds) > now()
+		AND (SELECT count(*) FROM device_leases l WHERE
+		    l.owner = i.name AND l.owner_token = i.token AND
+		    l.expires_at > now()) < v_total / v_live) THEN
+		v_excess := 1;
+	END IF;
+
 	RETURN jsonb_build_object(
 	    'leases', coalesce((SELECT jsonb_agg(jsonb_build_array(
 		device_id, epoch) ORDER BY device_id) FROM device_leases
 		WHERE owner = p_instance AND owner_token = p_token AND
 		expires_at > now()), '[]'),
 	    'gained', to_jsonb(v_gained),
-	    'excess', greatest(v_held + cardinality(v_gained) - v_share, 0),
+	    'excess', v_excess,
 	    'share', v_share,
 	    'live', v_live,
 	    'draining', v_draining,
