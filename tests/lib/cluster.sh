@@ -141,6 +141,7 @@ cluster {
 	name = "n$i"
 	lease = $CLUSTER_LEASE
 	api_url = "http://$(eval echo "\$CL_HTTP_$i")"
+	stats_interval = 1
 }
 log {
 	level = "debug"

@@ -151,7 +151,9 @@ agent_stats_reset(struct device *d)
 	st->cur_sec = 0;
 	st->cur_count = st->last_count = st->max_per_s = 0;
 	st->max_inflight = st->inflight;
-	st->last_req_ms = st->max_gap_ms = 0;
+	/* a silence from the reset on counts: a poller that stopped shows */
+	st->last_req_ms = agent_now_ms();
+	st->max_gap_ms = 0;
 }
 
 /* Community for v1/v2c, an authenticated USM user for v3. */
