@@ -567,7 +567,7 @@ cluster_release_send_cb(void *arg)
 	evbuffer_free(buf);
 	params[0] = c->name;
 	params[1] = c->token;
-	params[2] = arr;
+	params[2] = b->leave ? NULL : arr;	/* leaving: all, and not live */
 	r = store_query(c->h->decide, cluster_release_sql, 3, params,
 	    cluster_release_done_cb, b);
 	free(arr);
@@ -900,7 +900,7 @@ cluster_leave(struct herald *h)
 		if (c->devs[i].state == CDEV_HELD ||
 		    c->devs[i].state == CDEV_GAINING)
 			cluster_batch_add(b, &c->devs[i]);
-	if (b->n == 0 || store_state(h->decide) != STORE_UP) {
+	if (store_state(h->decide) != STORE_UP) {
 		cluster_batch_free(b);
 		cluster_left(c);
 		return;

@@ -202,7 +202,9 @@ $$;
 
 -- Give leases back (more than the share, a drain, a clean shutdown): the
 -- lease expires now, keeps its epoch, and the next claimer adds one.
--- Only leases this run holds; returns how many.
+-- Only leases this run holds; returns how many. Without a list (NULL) the
+-- instance is leaving: all of them, and it no longer counts as live, so
+-- the others' shares grow at once.
 CREATE FUNCTION cluster_release(p_instance text, p_token text,
     p_devices bigint[]) RETURNS integer
 LANGUAGE plpgsql AS $$
@@ -219,7 +221,11 @@ BEGIN
 	    reason)
 	SELECT device_id, p_instance, NULL, epoch, 'released' FROM r;
 	GET DIAGNOSTICS n = ROW_COUNT;
-	IF n > 0 THEN
+	IF p_devices IS NULL THEN
+		UPDATE instances SET cluster_seen = NULL
+		WHERE name = p_instance AND token = p_token;
+	END IF;
+	IF n > 0 OR p_devices IS NULL THEN
 		PERFORM pg_notify('cluster', p_instance);
 	END IF;
 	RETURN n;
