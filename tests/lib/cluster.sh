@@ -10,8 +10,11 @@
 #                       n1..nN (own trap port, http port, state_dir and
 #                       log; cluster.lease $CLUSTER_LEASE, default 4 s;
 #                       poller at 1 s; a 2 s hold-down; notices through
-#                       Kannel). Sets DB, NSUBS, CL_N, CL_TOKEN (role
-#                       admin). CONF EXTRA goes at the end of every config.
+#                       Kannel, whose delivery reports reach a live
+#                       instance through tests/tools/vip-proxy.py at
+#                       $CL_VIP). Sets DB, NSUBS, CL_N, CL_TOKEN (role
+#                       admin). CONF EXTRA goes at the end of every config;
+#                       $CL_GW_RATE: each instance's gateway rate (500/s).
 #   cl_start I          (re)start instance I (log $TEST_TMP/nI.log.K)
 #   cl_kill I           SIGKILL, reaped          cl_term I   SIGTERM, waited
 #   cl_stop I / cl_cont I  SIGSTOP / SIGCONT
@@ -54,6 +57,7 @@ cluster_setup() {
 		targets="$targets${targets:+,}udp:127.0.0.1:$(eval echo "\$CL_TRAP_$i")"
 	done
 	CL_TARGETS=$targets
+	cl_start_vip || return 1
 	# shellcheck disable=SC2086
 	start_sim $fleet -t "$targets" || return 1
 	sim list | while read -r name kind style rest; do
@@ -82,6 +86,23 @@ EOP
 	for i in $(seq "$n"); do
 		wait_log "$(cl_log "$i")" "notify: 1 gateway" 30 || return 1
 	done
+}
+
+# The front every instance names as notify.dlr_url (a VIP or a load
+# balancer in production, tests/tools/vip-proxy.py here): the gateway's
+# delivery reports for a message sent by an instance that died reach a live
+# one (doc/cluster.md).
+cl_start_vip() {
+	local i backends=""
+	CL_VIP=127.0.0.1:$(pg_free_port)
+	for i in $(seq "$CL_N"); do
+		backends="$backends --backend $(eval echo "\$CL_HTTP_$i")"
+	done
+	# shellcheck disable=SC2086
+	python3 "$top_srcdir/tests/tools/vip-proxy.py" --listen "$CL_VIP" \
+	    $backends 2>"$TEST_TMP/vip.log" &
+	TEST_PIDS="$TEST_PIDS $!"
+	wait_for 10 eval "(exec 3<>/dev/tcp/${CL_VIP%:*}/${CL_VIP#*:}) 2>/dev/null"
 }
 
 cl_write_conf() {
@@ -121,11 +142,12 @@ notify {
 	templates = "$top_srcdir/rules/templates"
 	quiet_hours = ""
 	stats_interval = 1
+	dlr_url = "http://$CL_VIP"
 	gateway "kannel" {
 		url = "$KANNEL_SENDSMS_URL"
 		username = "$KANNEL_USER"
 		password = "$KANNEL_PASS"
-		rate = 500
+		rate = ${CL_GW_RATE:-500}
 		timeout = 5
 		max_inflight = 32
 	}
