@@ -33,14 +33,15 @@ budget=3000	# poll.interval (1 s) + 2 s
 
 sleep 2
 sim stats reset all >/dev/null
+t_drain=$(q "$DB" "SELECT extract(epoch FROM clock_timestamp())")
 ok "heraldctl cluster drain n2" ctl cluster drain n2
 cut=${mine%%,*}
 sim cut "$cut" 0/1/0 >/dev/null
 drained() { [ -z "$(cl_devices_of n2)" ] && [ "$(cl_unowned)" = 0 ] && cl_balanced; }
 ok_or_dump "  n2's devices move to n1 and n3, none unowned" wait_for 20 drained
-diag "leases: $(cl_counts); moves: $(cl_moves "d.name IN ('${mine//,/\',\'}') AND m.at > now() - interval '30 seconds'" | tr '\n' ';')"
+diag "leases: $(cl_counts); moves: $(cl_moves "m.at > to_timestamp($t_drain)" | tr '\n' ';')"
 is "  recorded: each released by n2, then claimed by another" \
-	"$(q "$DB" "SELECT count(DISTINCT device_id) FILTER (WHERE reason = 'released' AND from_owner = 'n2') || ' ' || count(DISTINCT device_id) FILTER (WHERE reason = 'claimed' AND to_owner <> 'n2') FROM cluster_moves WHERE at > now() - interval '30 seconds'")" \
+	"$(q "$DB" "SELECT count(DISTINCT m.device_id) FILTER (WHERE reason = 'released' AND from_owner = 'n2') || ' ' || count(DISTINCT m.device_id) FILTER (WHERE reason = 'claimed' AND to_owner <> 'n2') FROM cluster_moves m JOIN devices d ON d.id = m.device_id WHERE m.at > to_timestamp($t_drain) AND d.name IN ('${mine//,/\',\'}')")" \
 	"3 3"
 sleep 3
 g=$(max_gap)
