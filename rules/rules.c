@@ -360,15 +360,16 @@ rules_send_incidents(struct rules *r)
 		    json_object_get(r->known, uid) == NULL) {
 			/* Opened and absorbed before it was ever stored. */
 			r->st.incidents_skipped++;
-			json_object_del(r->pending, uid);
+			/* uid is pending's own key: the seq goes first. */
 			json_object_del(r->pending_seq, uid);
+			json_object_del(r->pending, uid);
 			continue;
 		}
 		json_array_append(arr, doc);
 		json_object_set(r->sent, uid, doc);
 		json_object_set_new(r->known, uid, json_true());
-		json_object_del(r->pending, uid);
 		json_object_del(r->pending_seq, uid);
+		json_object_del(r->pending, uid);
 		if (r->singly)
 			break;
 	}
