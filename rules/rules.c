@@ -139,6 +139,7 @@ struct rules {
 	TAILQ_HEAD(, rules_barrier) barriers;	/* oldest first */
 	struct event		*ev_barrier;	/* looks at them */
 	TAILQ_HEAD(, rules_gain) gains;
+	int			 gain_timeout;	/* seconds; tests shorten it */
 	int			 busy;		/* a statement on its way */
 	int			 singly;	/* after a failed batch */
 	struct rules_early	*early;
@@ -984,7 +985,7 @@ rules_gain_timeout_cb(evutil_socket_t fd, short what, void *arg)
 	struct rules_gain *g = arg;
 
 	log_warnx("rules: open state of %zu gained device(s) not loaded "
-	    "within %d s; deciding without it", g->n, RULES_LOAD_TIMEOUT);
+	    "within %d s; deciding without it", g->n, g->r->gain_timeout);
 	g->given_up = 1;
 	g->ready(g->arg);
 }
@@ -999,13 +1000,14 @@ rules_devices_gained(struct herald *h, const int64_t *ids, size_t n,
     void (*ready)(void *), void *arg)
 {
 	struct rules *r = h->rules;
-	struct timeval tv = { RULES_LOAD_TIMEOUT, 0 };
+	struct timeval tv = { 0, 0 };
 	struct rules_gain *g;
 
 	if (r == NULL || n == 0) {
 		ready(arg);
 		return;
 	}
+	tv.tv_sec = r->gain_timeout;
 	g = xcalloc(1, sizeof(*g));
 	g->r = r;
 	g->ids = xreallocarray(NULL, n, sizeof(*ids));
@@ -1137,6 +1139,7 @@ rules_start(struct herald *h)
 	r->pending_seq = json_object();
 	TAILQ_INIT(&r->barriers);
 	TAILQ_INIT(&r->gains);
+	r->gain_timeout = RULES_LOAD_TIMEOUT;
 	r->ev_barrier = event_new(h->base, -1, 0, rules_barrier_cb, r);
 	r->ev_tick = evtimer_new(h->base, rules_tick_cb, r);
 	r->ev_flush = evtimer_new(h->base, rules_flush_cb, r);

@@ -138,14 +138,14 @@ struct fixture {
 
 /* rules_start's state, without the events pipeline and the global load. */
 static struct fixture *
-fixture_new(void)
+fixture_new(const char *ci)
 {
 	struct fixture *f = xcalloc(1, sizeof(*f));
 	struct rules *r = xcalloc(1, sizeof(*r));
 
 	f->h.base = event_base_new();
 	f->h.conf = &f->conf;
-	f->h.decide = store_new(f->h.base, conninfo, 5, 1000);
+	f->h.decide = store_new(f->h.base, ci, 5, 1000);
 	store_start(f->h.decide);
 	r->h = &f->h;
 	policy_defaults(&r->policy);
@@ -158,6 +158,7 @@ fixture_new(void)
 	r->pending_seq = json_object();
 	TAILQ_INIT(&r->barriers);
 	TAILQ_INIT(&r->gains);
+	r->gain_timeout = 1;
 	r->ev_barrier = event_new(f->h.base, -1, 0, rules_barrier_cb, r);
 	r->ev_tick = evtimer_new(f->h.base, rules_tick_cb, r);
 	r->ev_flush = evtimer_new(f->h.base, rules_flush_cb, r);
@@ -316,7 +317,7 @@ test_gain_barrier_lost(void **state)
 	if (db == NULL)
 		skip();
 	seed();
-	f = fixture_new();
+	f = fixture_new(conninfo);
 
 	/* Gained: device 1's state only, then ready. */
 	rules_devices_gained(&f->h, &one, 1, flag_cb, &ready);
@@ -381,6 +382,28 @@ test_gain_barrier_lost(void **state)
 	fixture_free(f);
 }
 
+/*
+ * A database that does not answer: ready comes after the timeout, the
+ * engine decides without the state, and the gain still on its way in the
+ * store is freed with the module.
+ */
+static void
+test_gain_timeout(void **state)
+{
+	struct fixture *f = fixture_new("host=/nonexistent port=1 "
+	    "connect_timeout=1");
+	int64_t ids[2] = { 1, 2 };
+	int ready = 0;
+
+	rules_devices_gained(&f->h, ids, 2, flag_cb, &ready);
+	run_until(f, &ready);
+	assert_int_equal(ready, 1);
+	assert_false(TAILQ_EMPTY(&f->r->gains));	/* given up, kept */
+	feed(f, 1, "device.unreachable", 1);
+	assert_int_equal(held(f, 1), 1);
+	fixture_free(f);
+}
+
 /* No rules module (rules.enabled = false): both answer at once. */
 static void
 test_no_rules(void **state)
@@ -402,6 +425,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_no_rules),
+		cmocka_unit_test(test_gain_timeout),
 		cmocka_unit_test(test_gain_barrier_lost),
 	};
 
