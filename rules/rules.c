@@ -21,6 +21,11 @@
  * scope index folds a second opening (another instance, or state this one
  * could not load) into the open row. Writes the store refuses (queue full
  * while the database is away) are counted and logged.
+ *
+ * In a cluster (cluster.h) each write carries its device's lease epoch
+ * and PostgreSQL refuses a stale one (counted as fenced, not retried);
+ * the engine starts empty and takes a device's state in and out as its
+ * lease comes and goes (rules_devices_gained, rules_devices_lost).
  */
 #include "config.h"
 
