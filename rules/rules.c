@@ -138,7 +138,7 @@ struct rules {
 	json_t			*pending;	/* uid -> incident not yet sent */
 	json_t			*known;		/* uid -> true: sent once */
 	json_t			*sent;		/* the incidents on their way */
-	json_t			*pending_seq;	/* uid -> its first change's seq */
+	json_t			*pending_seq;	/* uid -> first change, numbered */
 	unsigned long long	 incident_seq;	/* incident changes so far */
 	unsigned long long	 alarms_handed;	/* alarms given to the store */
 	TAILQ_HEAD(, rules_barrier) barriers;	/* oldest first */

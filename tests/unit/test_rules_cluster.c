@@ -94,8 +94,8 @@ setup_db(void **state)
 	if (host == NULL || port == NULL)
 		return 0;
 	snprintf(name, sizeof(name), "t_rules_cluster_%d", (int)getpid());
-	snprintf(ci, sizeof(ci), "host=%s port=%s user=postgres dbname=postgres",
-	    host, port);
+	snprintf(ci, sizeof(ci), "host=%s port=%s user=postgres "
+	    "dbname=postgres", host, port);
 	c = PQconnectdb(ci);
 	snprintf(cmd, sizeof(cmd), "CREATE DATABASE %s", name);
 	PQclear(PQexec(c, cmd));
@@ -120,8 +120,9 @@ teardown_db(void **state)
 	if (db == NULL)
 		return 0;
 	PQfinish(db);
-	snprintf(ci, sizeof(ci), "host=%s port=%s user=postgres dbname=postgres",
-	    getenv("HERALD_TEST_PGHOST"), getenv("HERALD_TEST_PGPORT"));
+	snprintf(ci, sizeof(ci), "host=%s port=%s user=postgres "
+	    "dbname=postgres", getenv("HERALD_TEST_PGHOST"),
+	    getenv("HERALD_TEST_PGPORT"));
 	c = PQconnectdb(ci);
 	snprintf(cmd, sizeof(cmd), "DROP DATABASE IF EXISTS t_rules_cluster_%d "
 	    "WITH (FORCE)", (int)getpid());
@@ -294,12 +295,14 @@ seed(void)
 	    " 'opened_at', '2026-01-01T00:00:00Z',"
 	    " 'confirmed_at', '2026-01-01T00:01:00Z', 'resolved_at', null,"
 	    " 'affected_accounts', 0, 'affected_onus', 0,"
-	    " 'subscriber_minutes', 0, 'merged_into', null, 'accounts', '[]'::jsonb,"
+	    " 'subscriber_minutes', 0, 'merged_into', null,"
+	    " 'accounts', '[]'::jsonb,"
 	    " 'evidence', '[]'::jsonb, 'epoch', 1)))"
 	    " FROM generate_series(1, 2) d");
 	sql("SELECT rules_write_alarms(jsonb_agg(jsonb_build_object("
 	    "'key', d || ':device.unreachable', 'device_id', d,"
-	    " 'kind', 'device.unreachable', 'state', 'raised', 'source', 'trap',"
+	    " 'kind', 'device.unreachable', 'state', 'raised',"
+	    " 'source', 'trap',"
 	    " 'raise_count', 1, 'first_raised_at', '2026-01-01T00:00:00Z',"
 	    " 'last_raised_at', '2026-01-01T00:00:00Z',"
 	    " 'changed_at', '2026-01-01T00:00:00Z', 'flapping', false,"
@@ -371,7 +374,8 @@ test_gain_barrier_lost(void **state)
 	assert_int_equal(held(f, 2), 0);
 
 	/* Another owner now: the writes are fenced and counted. */
-	sql("UPDATE device_leases SET owner = 'u', epoch = 5 WHERE device_id = 2");
+	sql("UPDATE device_leases SET owner = 'u', epoch = 5 "
+	    "WHERE device_id = 2");
 	feed(f, 2, "device.unreachable", 1);
 	passed = 0;
 	rules_barrier(&f->h, flag_cb, &passed);
