@@ -1164,9 +1164,11 @@ rules_start(struct herald *h)
 	 * comes before that.
 	 */
 	r->phase = RULES_LOADING;
-	if (cluster_enabled(h))
+	if (cluster_enabled(h)) {
+		log_info("rules: in a cluster: open incidents are loaded per "
+		    "device, as its lease is gained");
 		rules_loaded(r);
-	else if (store_query(h->decide, rules_load_sql, 0, NULL,
+	} else if (store_query(h->decide, rules_load_sql, 0, NULL,
 	    rules_load_done_cb, r) != 0)
 		rules_loaded(r);
 	else

@@ -10,8 +10,15 @@
  * rules.c is included, to reach its statics: the fixture builds the
  * module's state as rules_start does, without the events pipeline. The
  * cluster functions rules.c calls are this file's (an instance "t" that
- * holds every device with epoch 1). Skipped without HERALD_TEST_PGHOST.
+ * holds every device with epoch 1), renamed before the include so that
+ * they never meet daemon/cluster.c's in the link. Skipped without
+ * HERALD_TEST_PGHOST, but for the cases that need no database.
  */
+#define cluster_name		test_cluster_name
+#define cluster_instance	test_cluster_instance
+#define cluster_enabled		test_cluster_enabled
+#define cluster_epoch		test_cluster_epoch
+#define cluster_count_fenced	test_cluster_count_fenced
 #include "../../rules/rules.c"
 
 #include <setjmp.h>
