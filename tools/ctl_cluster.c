@@ -22,16 +22,16 @@ extern const struct ctl_command ctl_cluster_undrain;
 static void
 ctl_cluster_row(struct ctl_table *t, json_t *i)
 {
-	char age[32], dev[24], onus[24], lo[24], hi[24], epochs[64];
-	const char *cells[8];
+	char age[32], dev[24], onus[24], lb[24], hb[24], epochs[64];
+	const char *cells[8], *lo, *hi;
 	json_t *a = json_object_get(i, "heartbeat_age");
 
 	if (json_is_number(a))
 		snprintf(age, sizeof(age), "%.1f s", json_number_value(a));
 	else
 		snprintf(age, sizeof(age), "-");
-	ctl_json_text(i, "epoch_min", lo, sizeof(lo));
-	ctl_json_text(i, "epoch_max", hi, sizeof(hi));
+	lo = ctl_json_text(i, "epoch_min", lb, sizeof(lb));
+	hi = ctl_json_text(i, "epoch_max", hb, sizeof(hb));
 	if (*lo == '\0')
 		snprintf(epochs, sizeof(epochs), "-");
 	else if (strcmp(lo, hi) == 0)
