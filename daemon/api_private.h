@@ -76,6 +76,9 @@ struct api_remote *api_remote_new(struct api *);
 void	 api_remote_free(struct api_remote *);
 /* 1 in cluster mode (the set is kept), 0 standalone. */
 int	 api_remote_active(const struct api_remote *);
+/* Its gauges and counters for /metrics (nothing when standalone). */
+struct evbuffer;
+void	 api_remote_metrics(const struct api_remote *, struct evbuffer *);
 /* The open incidents of the devices this instance does not hold. */
 void	 api_remote_foreach(struct api_remote *,
 	    void (*)(const struct incident *, int64_t id, void *), void *);

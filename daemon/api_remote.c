@@ -23,6 +23,7 @@
  */
 #include "config.h"
 
+#include <event2/buffer.h>
 #include <event2/event.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -502,4 +503,26 @@ api_remote_foreach(struct api_remote *k,
 	for (i = 0; i < k->n; i++)
 		if (!cluster_owns(h, k->v[i]->inc.scope.device_id))
 			cb(&k->v[i]->inc, k->v[i]->id, arg);
+}
+
+void
+api_remote_metrics(const struct api_remote *k, struct evbuffer *b)
+{
+	if (!api_remote_active(k))
+		return;
+	evbuffer_add_printf(b,
+	    "# HELP herald_api_cluster_incidents open incidents of every "
+	    "instance the API keeps\n"
+	    "# TYPE herald_api_cluster_incidents gauge\n"
+	    "herald_api_cluster_incidents %zu\n"
+	    "# HELP herald_api_cluster_notifies_total NOTIFY api_incidents "
+	    "received\n"
+	    "# TYPE herald_api_cluster_notifies_total counter\n"
+	    "herald_api_cluster_notifies_total %llu\n"
+	    "# HELP herald_api_cluster_reads_total reads of incidents by "
+	    "id (ids) or whole (all)\n"
+	    "# TYPE herald_api_cluster_reads_total counter\n"
+	    "herald_api_cluster_reads_total{what=\"ids\"} %llu\n"
+	    "herald_api_cluster_reads_total{what=\"all\"} %llu\n",
+	    k->n, k->notifies, k->reads, k->full_reads);
 }

@@ -13,7 +13,7 @@
 need_db
 command -v curl >/dev/null || skip_all "curl is not installed"
 command -v jq >/dev/null || skip_all "jq is not installed"
-plan 35
+plan 37
 
 db=$(new_db)
 "$HERALDCTL" db migrate -d "$db" >/dev/null || { fail "migrate"; exit 1; }
@@ -163,4 +163,14 @@ q "$db" "SELECT stored FROM rules_write_incidents(jsonb_build_array(jsonb_build_
 ok "its end: herald-b's lookup has no outage within a second" wait_for 1 bash -c \
 	"curl -s -H 'Authorization: Bearer $CS' 'http://$api/api/v1/lookup?account=acct101' | grep -q '\"in_outage\":false'"
 ok "  and the stream says resolved" wait_for 1 grep -q "\"uid\":\"1:p0/1/3@1\",\"id\":$inc,\"state\":\"resolved\"" "$TEST_TMP/stream"
+curl -s "http://$api/metrics" >"$TEST_TMP/metrics"
+like "/metrics: the incidents kept for the cluster, the NOTIFYs and reads" \
+	"$(grep '^herald_api_cluster' "$TEST_TMP/metrics" | tr '\n' ' ')" \
+	'^herald_api_cluster_incidents 0 herald_api_cluster_notifies_total [1-9][0-9]* herald_api_cluster_reads_total\{what="ids"\} [1-9][0-9]* herald_api_cluster_reads_total\{what="all"\} [1-9]'
+if command -v promtool >/dev/null; then
+	is "  promtool check metrics finds nothing wrong" \
+		"$(promtool check metrics <"$TEST_TMP/metrics" 2>&1)" ""
+else
+	pass "# SKIP promtool (Debian prometheus) is not installed"
+fi
 ok "herald-b is still running" kill -0 "$HERALDD_PID"
