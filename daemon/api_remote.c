@@ -436,7 +436,11 @@ api_remote_state_cb(struct store *st, enum store_state s, void *arg)
 {
 	struct api_remote *k = arg;
 
-	if (s != STORE_UP || !k->active)
+	if (s != STORE_UP)
+		return;
+	/* Connected means every module has started, the cluster's too. */
+	api_remote_check(k);
+	if (!k->active)
 		return;
 	k->full_due = 1;	/* whatever was missed meanwhile */
 	api_remote_kick(k);
