@@ -251,6 +251,8 @@ api_remote_replace(struct api_remote *k, const json_t *doc)
 	for (i = 0; i < nold; i++) {
 		api_remote_find(k->v, k->n, old[i]->id, &found);
 		if (!found) {
+			/* Ended (resolved, or merged: the change event
+			 * that goes with it makes the pages read which). */
 			old[i]->inc.state = INCIDENT_RESOLVED;
 			api_remote_push(k, old[i]);
 		}

@@ -118,7 +118,8 @@ $$;
 
 -- Incidents in rules_load_open()'s shape (what rules_json_to_incident
 -- reads) plus their id and end: the open ones (p_ids NULL), or those
--- named, whatever their state, so that heraldd drops the ended ones.
+-- named, whatever their state, so that heraldd drops the ended ones. In
+-- id order, the order heraldd keeps them in.
 CREATE FUNCTION api_open_incidents(p_ids bigint[] DEFAULT NULL)
 RETURNS jsonb
 LANGUAGE sql STABLE AS $$
@@ -138,7 +139,7 @@ LANGUAGE sql STABLE AS $$
 		coalesce((SELECT jsonb_agg(a.subscriber_id
 		ORDER BY a.subscriber_id) FROM incident_accounts a
 		WHERE a.incident_id = i.id), '[]') ELSE '[]' END)
-	    ORDER BY i.opened_at, i.id), '[]')
+	    ORDER BY i.id), '[]')
 	FROM incidents i
 	WHERE CASE WHEN p_ids IS NULL THEN i.state IN ('suspected',
 	    'confirmed') ELSE i.id = ANY (p_ids) END;
