@@ -1204,22 +1204,12 @@ rules_reload(struct herald *h, struct herald_conf *old)
 	}
 }
 
+/* Everything the module holds; the store frees its queue without calling back. */
 static void
-rules_stop(struct herald *h)
+rules_free(struct rules *r)
 {
-	struct rules *r = h->rules;
 	struct rules_barrier *b;
 
-	if (r == NULL)
-		return;
-	/*
-	 * The loop has ended, so nothing more reaches the database: alarms
-	 * still in the batch are lost with this process. That is no more
-	 * than a SIGKILL loses; the poller's first full read after the
-	 * restart reconciles what herald holds with what the devices say.
-	 */
-	rules_publish(r, 1);
-	/* The store frees its queue without calling back: nothing waits. */
 	while ((b = TAILQ_FIRST(&r->barriers)) != NULL) {
 		TAILQ_REMOVE(&r->barriers, b, entry);
 		free(b);
@@ -1241,6 +1231,23 @@ rules_stop(struct herald *h)
 	json_decref(r->pending_seq);
 	rules_early_free(r);
 	free(r);
+}
+
+static void
+rules_stop(struct herald *h)
+{
+	struct rules *r = h->rules;
+
+	if (r == NULL)
+		return;
+	/*
+	 * The loop has ended, so nothing more reaches the database: alarms
+	 * still in the batch are lost with this process. That is no more
+	 * than a SIGKILL loses; the poller's first full read after the
+	 * restart reconciles what herald holds with what the devices say.
+	 */
+	rules_publish(r, 1);
+	rules_free(r);
 	h->rules = NULL;
 }
 

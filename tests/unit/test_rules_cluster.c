@@ -184,29 +184,7 @@ fixture_new(const char *ci)
 static void
 fixture_free(struct fixture *f)
 {
-	struct rules_barrier *b;
-	struct rules *r = f->r;
-
-	while ((b = TAILQ_FIRST(&r->barriers)) != NULL) {
-		TAILQ_REMOVE(&r->barriers, b, entry);
-		free(b);
-	}
-	while (!TAILQ_EMPTY(&r->gains))
-		rules_gain_free(TAILQ_FIRST(&r->gains));
-	event_free(r->ev_barrier);
-	engine_free(r->engine);
-	event_free(r->ev_tick);
-	event_free(r->ev_flush);
-	event_free(r->ev_load);
-	event_free(r->ev_windows);
-	event_free(r->ev_index);
-	event_free(r->ev_stats);
-	json_decref(r->batch);
-	json_decref(r->pending);
-	json_decref(r->known);
-	json_decref(r->sent);
-	json_decref(r->pending_seq);
-	free(r);
+	rules_free(f->r);
 	store_free(f->h.decide);
 	event_base_free(f->h.base);
 	free(f);
