@@ -107,6 +107,13 @@ const struct api_route api_routes[] = {
 	    API_SQL("api_maintenance_add"), 1, NULL },
 	{ DEL, "/api/v1/maintenance/{id}", "maintenance_delete", NOCADM,
 	    API_SQL("api_maintenance_delete"), 0, NULL },
+	/* Several instances (schema/091_cluster_api.sql). */
+	{ GET, "/api/v1/cluster", "cluster", NOCADM,
+	    API_SQL("api_cluster"), 0, NULL },
+	{ POST, "/api/v1/cluster/drain", "cluster_drain", ROLE_ADMIN,
+	    API_SQL("api_cluster_drain"), 0, NULL },
+	{ POST, "/api/v1/cluster/undrain", "cluster_undrain", ROLE_ADMIN,
+	    API_SQL("api_cluster_undrain"), 0, NULL },
 };
 const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);
 #undef GET
@@ -806,6 +813,7 @@ api_start(struct herald *h)
 	store_set_label(a->db, "api");
 	store_set_stall_timeout(a->db, h->conf->db_stall_timeout);
 	a->cache = api_cache_new(a);
+	a->remote = api_remote_new(a);
 	api_streams_init(a);
 	a->dlr_timer = evtimer_new(h->base, api_dlr_timer_cb, a);
 	store_start(a->db);
@@ -841,6 +849,7 @@ api_stop(struct herald *h)
 	api_dlr_flush(a);
 	event_free(a->dlr_timer);
 	api_close(a);
+	api_remote_free(a->remote);
 	api_cache_free(a->cache);
 	store_free(a->db);
 	event_free(a->lag_timer);

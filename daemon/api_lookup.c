@@ -10,6 +10,10 @@
  * tickets from the API's cache (api_cache.c). It takes microseconds, so a
  * call centre at full tilt never waits on PostgreSQL, and it answers while
  * the database is away.
+ *
+ * In a cluster each engine holds only its own devices' incidents; the
+ * others' come from api_remote.c, the database's copy kept current by
+ * NOTIFY, so that every instance answers the same.
  */
 #include "config.h"
 
@@ -29,8 +33,22 @@
 #define LOOKUP_MAX_ACCOUNTS	64	/* accounts of one phone or ONU */
 struct lookup_open {
 	const struct incident	**inc;
-	size_t			 n, cap;
+	int64_t			 *ids;		/* incidents.id; 0: by uid */
+	size_t			  n, cap;
+	size_t			  nlocal;	/* the engine's, first */
 };
+
+static void
+lookup_add(struct lookup_open *o, const struct incident *inc, int64_t id)
+{
+	if (o->n == o->cap) {
+		o->cap = o->cap ? 2 * o->cap : 64;
+		o->inc = xreallocarray(o->inc, o->cap, sizeof(*o->inc));
+		o->ids = xreallocarray(o->ids, o->cap, sizeof(*o->ids));
+	}
+	o->ids[o->n] = id;
+	o->inc[o->n++] = inc;
+}
 
 static void
 lookup_collect_cb(const struct incident *inc, void *arg)
@@ -39,11 +57,13 @@ lookup_collect_cb(const struct incident *inc, void *arg)
 
 	if (inc->state != INCIDENT_SUSPECTED && inc->state != INCIDENT_CONFIRMED)
 		return;
-	if (o->n == o->cap) {
-		o->cap = o->cap ? 2 * o->cap : 64;
-		o->inc = xreallocarray(o->inc, o->cap, sizeof(*o->inc));
-	}
-	o->inc[o->n++] = inc;
+	lookup_add(o, inc, 0);
+}
+
+static void
+lookup_remote_cb(const struct incident *inc, int64_t id, void *arg)
+{
+	lookup_add(arg, inc, id);
 }
 
 static int
@@ -64,6 +84,32 @@ lookup_has(const struct incident *inc, int64_t id)
 	return 0;
 }
 
+/*
+ * Another instance's incident i that the engine has too (a device gained
+ * a moment ago, or the same row under an alias uid): shown once. Asked
+ * only of the incidents that cover the account, so it costs little.
+ */
+static int
+lookup_dup(struct api *a, const struct lookup_open *o, size_t i,
+    int64_t account)
+{
+	const struct api_incident_ref *ref;
+	size_t j;
+
+	if (i < o->nlocal)
+		return 0;
+	for (j = 0; j < o->nlocal; j++) {
+		if (!lookup_has(o->inc[j], account))
+			continue;
+		if (strcmp(o->inc[j]->uid, o->inc[i]->uid) == 0)
+			return 1;
+		ref = api_cache_incident(a->cache, o->inc[j]->uid);
+		if (ref != NULL && ref->incident_id == o->ids[i])
+			return 1;
+	}
+	return 0;
+}
+
 static json_t *
 lookup_ticket(const struct api_incident_ref *ref)
 {
@@ -75,15 +121,16 @@ lookup_ticket(const struct api_incident_ref *ref)
 }
 
 static json_t *
-lookup_incident(struct api *a, const struct incident *inc)
+lookup_incident(struct api *a, const struct incident *inc, int64_t id)
 {
 	const struct api_incident_ref *ref = api_cache_incident(a->cache,
 	    inc->uid);
 
+	if (id == 0 && ref != NULL)
+		id = ref->incident_id;
 	return json_pack("{s:o, s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:o, "
 	    "s:o, s:I, s:o, s:o}",
-	    "id", ref && ref->incident_id ? json_integer(ref->incident_id) :
-	    json_null(), "uid", inc->uid, "state",
+	    "id", id ? json_integer(id) : json_null(), "uid", inc->uid, "state",
 	    incident_state_name(inc->state), "cause",
 	    incident_cause_name(inc->cause), "title", inc->title, "scope",
 	    rules_scope_name(inc->scope.kind), "planned", inc->planned,
@@ -124,9 +171,10 @@ lookup_account(struct api *a, const struct inventory_index *x,
 	INVENTORY_FOREACH_PHONE(p, acc)
 		json_array_append_new(phones, json_string(p));
 	for (i = 0; i < o->n; i++)
-		if (lookup_has(o->inc[i], acc->id))
+		if (lookup_has(o->inc[i], acc->id) &&
+		    !lookup_dup(a, o, i, acc->id))
 			json_array_append_new(incs, lookup_incident(a,
-			    o->inc[i]));
+			    o->inc[i], o->ids[i]));
 	/* What herald sent this subscriber, as the notifier remembers it. */
 	return json_pack("{s:I, s:s, s:o, s:s, s:b, s:o, s:b, s:o, s:o}",
 	    "subscriber_id", (json_int_t)acc->id, "account", acc->account,
@@ -176,7 +224,7 @@ api_lookup(struct api_call *c)
 	struct herald *h = api_herald(c->a);
 	const struct inventory_index *x = inventory_current(h->inventory);
 	const struct inventory_account *found[LOOKUP_MAX_ACCOUNTS];
-	struct lookup_open open = { NULL, 0, 0 };
+	struct lookup_open open = { NULL, NULL, 0, 0, 0 };
 	const char *err;
 	json_t *accounts, *query;
 	size_t n, i;
@@ -195,11 +243,14 @@ api_lookup(struct api_call *c)
 		return;
 	}
 	rules_foreach_incident(h, lookup_collect_cb, &open);
+	open.nlocal = open.n;
+	api_remote_foreach(c->a->remote, lookup_remote_cb, &open);
 	accounts = json_array();
 	for (i = 0; i < n; i++)
 		json_array_append_new(accounts, lookup_account(c->a, x,
 		    found[i], &open));
 	free(open.inc);
+	free(open.ids);
 	query = json_incref(c->args);
 	api_call_json(c, 200, json_pack("{s:o, s:o}", "query", query,
 	    "accounts", accounts));

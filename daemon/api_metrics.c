@@ -134,4 +134,5 @@ api_metrics_write(struct api *a, struct evbuffer *b)
 	    api_cache_tokens(a->cache));
 	api_metrics_requests(a, b);
 	api_metrics_gauges(a, b);
+	api_remote_metrics(a->remote, b);
 }

@@ -4,6 +4,7 @@
 #ifndef HERALD_API_PRIVATE_H
 #define HERALD_API_PRIVATE_H
 
+#include <stdint.h>
 #include <time.h>
 
 #include "api.h"
@@ -29,6 +30,7 @@ struct api {
 	char			*listen;
 	struct store		*db;		/* the API's own connection */
 	struct api_cache	*cache;
+	struct api_remote	*remote;	/* other instances' incidents */
 	struct api_streams	*streams;
 	struct api_dlr_batch	*dlr;		/* reports gathering */
 	struct event		*dlr_timer;
@@ -60,5 +62,25 @@ void	 api_dlr_flush(struct api *);
 void	 api_streams_init(struct api *);
 void	 api_streams_free(struct api *);
 void	 api_stream_closed(struct api *, struct api_stream *);
+struct incident;
+/* An incident's summary to the stream; id 0: from the cache by uid. */
+void	 api_stream_incident(struct api *, const struct incident *,
+	    int64_t id);
+
+/*
+ * api_remote.c: in a cluster, the open incidents of every instance, read
+ * from PostgreSQL and kept current by NOTIFY api_incidents; nothing at all
+ * when standalone.
+ */
+struct api_remote *api_remote_new(struct api *);
+void	 api_remote_free(struct api_remote *);
+/* 1 in cluster mode (the set is kept), 0 standalone. */
+int	 api_remote_active(const struct api_remote *);
+/* Its gauges and counters for /metrics (nothing when standalone). */
+struct evbuffer;
+void	 api_remote_metrics(const struct api_remote *, struct evbuffer *);
+/* The open incidents of the devices this instance does not hold. */
+void	 api_remote_foreach(struct api_remote *,
+	    void (*)(const struct incident *, int64_t id, void *), void *);
 
 #endif

@@ -213,17 +213,23 @@ api_push(struct herald *h, const char *what)
 void
 api_push_incident(struct herald *h, const struct incident *inc)
 {
-	struct api *a = h->api;
+	if (h->api != NULL)
+		api_stream_incident(h->api, inc, 0);
+}
+
+void
+api_stream_incident(struct api *a, const struct incident *inc, int64_t id)
+{
 	const struct api_incident_ref *ref;
 
-	if (a == NULL || a->streams == NULL || a->streams->n == 0)
+	if (a->streams == NULL || a->streams->n == 0)
 		return;
-	ref = api_cache_incident(a->cache, inc->uid);
+	if (id == 0 && (ref = api_cache_incident(a->cache, inc->uid)) != NULL)
+		id = ref->incident_id;
 	json_object_set_new(a->streams->incidents, inc->uid, json_pack(
 	    "{s:s, s:o, s:s, s:s, s:s, s:s, s:I, s:b, s:b, s:o, s:o, s:o}",
-	    "uid", inc->uid, "id", ref && ref->incident_id ?
-	    json_integer(ref->incident_id) : json_null(), "state",
-	    incident_state_name(inc->state), "cause",
+	    "uid", inc->uid, "id", id ? json_integer(id) : json_null(),
+	    "state", incident_state_name(inc->state), "cause",
 	    incident_cause_name(inc->cause), "scope",
 	    rules_scope_name(inc->scope.kind), "title", inc->title,
 	    "affected_accounts", (json_int_t)inc->naccounts, "planned",

@@ -32,6 +32,7 @@
 #include <time.h>
 
 #include "api.h"
+#include "cluster.h"
 #include "conf.h"
 #include "curl_io.h"
 #include "herald.h"
@@ -84,6 +85,8 @@ struct notify {
 	struct event		*pump, *slow, *stats, *flush;
 	json_t			*results;	/* not yet written */
 	struct notify_seen	*seen;
+	json_t			*seen_out;	/* to tell the other instances */
+	struct event		*seen_flush;
 	unsigned long long	 claimed, sent, retried, dead, unknown,
 				 recovered, planned, updates, dlrs,
 				 render_errors;
@@ -91,6 +94,7 @@ struct notify {
 
 static void	notify_reap(struct notify *);
 static void	notify_kick(struct notify *);
+static void	notify_seen_share(struct notify *, const json_t *);
 
 static const char notify_claim_sql[] = "SELECT notify_claim($1, $2)";
 static const char notify_results_sql[] =
@@ -260,6 +264,7 @@ notify_seen_sent(struct notify *n, const json_t *row)
 	    json_object_get(row, "incident_id"), "kind",
 	    json_object_get(row, "kind"), "state", "sent", "sent_at", now);
 	seen_put(n->seen, e);
+	notify_seen_share(n, e);
 	json_decref(e);
 }
 
@@ -517,6 +522,93 @@ notify_stats_cb(evutil_socket_t fd, short what, void *arg)
 	notify_publish(arg, 0);
 }
 
+/*
+ * In a cluster each instance sends a share of the messages and takes a
+ * share of the delivery reports, but the customer-service lookup on any
+ * instance must show them all. What this instance learns (a send, a
+ * report) is told to the others every 200 ms by NOTIFY notify_seen, a
+ * payload of {"from": name, "rows": [...]} under PostgreSQL's 8000 bytes;
+ * each puts the rows in its own memory. Standalone, nothing is sent.
+ */
+#define NOTIFY_SEEN_USEC	200000
+#define NOTIFY_SEEN_PAYLOAD	7000
+
+static void
+notify_seen_send(struct notify *n, json_t *rows)
+{
+	json_t *doc = json_pack("{s:s, s:O}", "from", cluster_name(n->h),
+	    "rows", rows);
+	const char *params[1];
+	char *s = json_dumps(doc, JSON_COMPACT);
+
+	json_decref(doc);
+	params[0] = s;
+	if (s != NULL)
+		store_query(n->db, "SELECT pg_notify('notify_seen', $1)", 1,
+		    params, NULL, NULL);
+	free(s);
+}
+
+static void
+notify_seen_flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct notify *n = arg;
+	json_t *chunk = json_array(), *row;
+	size_t i, bytes = 0, len;
+	char *s;
+
+	json_array_foreach(n->seen_out, i, row) {
+		if ((s = json_dumps(row, JSON_COMPACT)) == NULL)
+			continue;
+		len = strlen(s) + 1;
+		free(s);
+		if (bytes + len > NOTIFY_SEEN_PAYLOAD &&
+		    json_array_size(chunk) > 0) {
+			notify_seen_send(n, chunk);
+			json_array_clear(chunk);
+			bytes = 0;
+		}
+		json_array_append(chunk, row);
+		bytes += len;
+	}
+	if (json_array_size(chunk) > 0)
+		notify_seen_send(n, chunk);
+	json_decref(chunk);
+	json_array_clear(n->seen_out);
+}
+
+static void
+notify_seen_share(struct notify *n, const json_t *row)
+{
+	struct timeval tv = { 0, NOTIFY_SEEN_USEC };
+
+	if (!cluster_enabled(n->h))
+		return;
+	json_array_append(n->seen_out, (json_t *)row);
+	if (!evtimer_pending(n->seen_flush, NULL))
+		evtimer_add(n->seen_flush, &tv);
+}
+
+static void
+notify_seen_notify_cb(struct store *st, const char *channel,
+    const char *payload, void *arg)
+{
+	struct notify *n = arg;
+	json_t *doc, *row;
+	const char *from;
+	size_t i;
+
+	if ((doc = json_loads(payload, 0, NULL)) == NULL)
+		return;
+	from = json_string_value(json_object_get(doc, "from"));
+	if (from != NULL && strcmp(from, cluster_name(n->h)) != 0) {
+		json_array_foreach(json_object_get(doc, "rows"), i, row)
+			seen_put(n->seen, row);
+		api_push(n->h, "notifications");
+	}
+	json_decref(doc);
+}
+
 /* What was sent in the last day, for the lookup, read once at start. */
 static void
 notify_seen_load_cb(struct store *st, PGresult *res, void *arg)
@@ -632,13 +724,17 @@ notify_start(struct herald *h)
 	h->notify = n;
 	n->seen = seen_new();
 	n->results = json_array();
+	n->seen_out = json_array();
 	n->flush = evtimer_new(h->base, notify_flush_cb, n);
+	n->seen_flush = evtimer_new(h->base, notify_seen_flush_cb, n);
 	n->cio = curl_io_new(h->base);
 	n->db = store_new(h->base, h->conf->db_conninfo,
 	    h->conf->db_connect_timeout, 100000);
 	store_set_label(n->db, "notify");
 	store_set_stall_timeout(n->db, h->conf->db_stall_timeout);
 	store_watch(n->db, notify_state_cb, n);
+	if (cluster_enabled(h))
+		store_listen(n->db, "notify_seen", notify_seen_notify_cb, n);
 	notify_apply(n);
 	store_start(n->db);
 	store_query(n->db, "SELECT coalesce(json_agg(json_build_object("
@@ -682,7 +778,9 @@ notify_stop(struct herald *h)
 	curl_io_free(n->cio);
 	notify_flush_results(n);	/* queued: written if the store can */
 	event_free(n->flush);
+	event_free(n->seen_flush);
 	json_decref(n->results);
+	json_decref(n->seen_out);
 	event_free(n->pump);
 	event_free(n->slow);
 	event_free(n->stats);
@@ -713,6 +811,7 @@ notify_dlr_seen(struct herald *h, const json_t *row)
 		return;
 	h->notify->dlrs++;
 	seen_put(h->notify->seen, row);
+	notify_seen_share(h->notify, row);
 	api_push(h, "notifications");
 }
 

@@ -329,6 +329,71 @@ alarm_restore(struct alarm_table *t, const struct alarm *a)
 	return e;
 }
 
+/* Does a reduction key ("DEVICE:kind...") name this device? */
+static int
+alarm_key_of(const char *key, int64_t device_id)
+{
+	char *end;
+
+	return strtoll(key, &end, 10) == device_id && *end == ':';
+}
+
+struct alarm_collect {
+	int64_t		  device_id;
+	struct ealarm	**v;
+	size_t		  n, cap;
+};
+
+static void
+alarm_collect_cb(const void *node, VISIT which, void *arg)
+{
+	struct ealarm *e = *(struct ealarm *const *)node;
+	struct alarm_collect *c = arg;
+
+	if ((which != postorder && which != leaf) ||
+	    e->a.device_id != c->device_id)
+		return;
+	if (c->n == c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 16;
+		c->v = xreallocarray(c->v, c->cap, sizeof(*c->v));
+	}
+	c->v[c->n++] = e;
+}
+
+/*
+ * The walk collects first and deletes after: tdelete rebalances the tree
+ * under twalk's feet. The early clears of the device go too, so that a
+ * raise after the device comes back is not cancelled by a clear another
+ * instance saw meanwhile.
+ */
+size_t
+alarm_drop_device(struct alarm_table *t, int64_t device_id,
+    void (*unlink)(struct ealarm *, void *), void *arg)
+{
+	struct alarm_collect c = { .device_id = device_id };
+	struct early *x, *nx;
+	struct ealarm *e;
+	size_t i;
+
+	twalk_r(t->tree, alarm_collect_cb, &c);
+	for (i = 0; i < c.n; i++) {
+		e = c.v[i];
+		unlink(e, arg);
+		if (e->a.raised)
+			t->nopen--;
+		else if (e->a.cleared_at != 0)
+			TAILQ_REMOVE(&t->cleared, e, cl_entry);
+		alarm_forget(t, e);
+	}
+	free(c.v);
+	for (x = TAILQ_FIRST(&t->early_list); x != NULL; x = nx) {
+		nx = TAILQ_NEXT(x, entry);
+		if (alarm_key_of(x->key, device_id))
+			alarm_early_drop(t, x);
+	}
+	return c.n;
+}
+
 rtime_t
 alarm_tick(struct alarm_table *t, const struct policy *p, rtime_t now,
     void (*cb)(struct ealarm *, void *), void *arg)

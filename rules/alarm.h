@@ -64,6 +64,13 @@ rtime_t		 alarm_tick(struct alarm_table *, const struct policy *,
 		    rtime_t now, void (*cb)(struct ealarm *, void *), void *);
 /* Put an alarm on (or take it off) the list of alarms with a deadline. */
 void		 alarm_set_timed(struct alarm_table *, struct ealarm *, int);
+/*
+ * Forget every alarm of a device (and its early clears); unlink is told
+ * of each alarm first, to take it out of the engine's own lists. Returns
+ * how many alarms went.
+ */
+size_t		 alarm_drop_device(struct alarm_table *, int64_t device_id,
+		    void (*unlink)(struct ealarm *, void *), void *);
 size_t		 alarm_count_open(struct alarm_table *);
 /* Every alarm with a deadline (dying gasps waiting to persist). */
 struct ealarm	*alarm_timed_first(struct alarm_table *);

@@ -1387,6 +1387,47 @@ engine_refill_accounts(struct engine *en, rtime_t now)
 	}
 }
 
+/* An alarm about to be forgotten leaves every list the engine keeps. */
+static void
+engine_unlink_alarm(struct ealarm *e, void *arg)
+{
+	struct engine *en = arg;
+
+	if (e->a.incident != NULL)
+		inc_detach(e->a.incident->priv, e);
+	engine_port_remove(en, e);
+	if (e->dirty) {
+		TAILQ_REMOVE(&en->dirty, e, dirty_entry);
+		e->dirty = 0;
+	}
+}
+
+/*
+ * Another instance acts for the device now: its incidents and alarms go
+ * without a word to the sink. An incident holds only alarms of its own
+ * device (place_contains compares devices), so taking the incidents
+ * first leaves the alarms free of them; the alarm table then takes each
+ * alarm off the port lists, the repeats waiting to be handed out and its
+ * own deadline and cleared lists. Deadlines already remembered in due
+ * stay: a tick that finds nothing to do costs nothing.
+ */
+void
+engine_drop_device(struct engine *en, int64_t device_id)
+{
+	struct eincident *in, *nin;
+	struct ealarm *e;
+
+	for (in = TAILQ_FIRST(&en->open); in != NULL; in = nin) {
+		nin = TAILQ_NEXT(in, entry);
+		if (in->i.scope.device_id != device_id)
+			continue;
+		while ((e = TAILQ_FIRST(&in->evidence)) != NULL)
+			inc_detach(in, e);
+		inc_free(en, in);
+	}
+	alarm_drop_device(en->alarms, device_id, engine_unlink_alarm, en);
+}
+
 void
 engine_foreach_incident(struct engine *en,
     void (*cb)(const struct incident *, void *), void *arg)

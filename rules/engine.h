@@ -168,6 +168,14 @@ void		 engine_restore_alarm(struct engine *, const struct alarm *,
  * force (after the restore; when the first index comes). */
 void		 engine_refill_accounts(struct engine *, rtime_t now);
 
+/*
+ * Forget a device's incidents and alarms (its early clears, deadlines,
+ * repeats not yet handed out) without handing anything to the sink:
+ * another heraldd instance acts for it now. The device may be restored
+ * again later (engine_restore_*) or start afresh with its next event.
+ */
+void		 engine_drop_device(struct engine *, int64_t device_id);
+
 /* Every incident the engine holds, in opening order. */
 void		 engine_foreach_incident(struct engine *,
 		    void (*)(const struct incident *, void *), void *);

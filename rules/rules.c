@@ -21,6 +21,11 @@
  * scope index folds a second opening (another instance, or state this one
  * could not load) into the open row. Writes the store refuses (queue full
  * while the database is away) are counted and logged.
+ *
+ * In a cluster (cluster.h) each write carries its device's lease epoch
+ * and PostgreSQL refuses a stale one (counted as fenced, not retried);
+ * the engine starts empty and takes a device's state in and out as its
+ * lease comes and goes (rules_devices_gained, rules_devices_lost).
  */
 #include "config.h"
 
@@ -35,6 +40,7 @@
 #include <sys/time.h>
 
 #include "api.h"
+#include "cluster.h"
 #include "conf.h"
 #include "engine.h"
 #include "herald.h"
@@ -57,11 +63,15 @@
 #define RULES_EARLY_MAX		200000	/* events held while loading */
 #define RULES_LOAD_TIMEOUT	30	/* seconds to wait for the load */
 
+/* $2: this instance's name in a cluster, NULL standalone (cluster.h). */
 static const char rules_alarms_sql[] =
-	"SELECT rules_write_alarms($1::jsonb), jsonb_array_length($1::jsonb)";
+	"SELECT stored, fenced, jsonb_array_length($1::jsonb) "
+	"FROM rules_write_alarms($1::jsonb, $2)";
 static const char rules_incident_sql[] =
-	"SELECT rules_write_incidents($1::jsonb)";
+	"SELECT stored, fenced FROM rules_write_incidents($1::jsonb, $2)";
 static const char rules_load_sql[] = "SELECT rules_load_open()";
+static const char rules_load_devices_sql[] =
+	"SELECT rules_load_open_devices($1::bigint[])";
 static const char rules_windows_sql[] = "SELECT rules_load_windows()";
 
 static cfg_opt_t rules_opts[] = {
@@ -82,10 +92,31 @@ struct rules_early {
 struct rules_stats {
 	unsigned long long	 alarms_queued, alarms_written, alarms_skipped,
 				 alarm_batches, incidents_written,
-				 incidents_skipped, refused,
+				 incidents_skipped, refused, fenced,
 				 write_errors, restored_incidents,
 				 restored_alarms, early_events, early_dropped,
 				 read_ports, read_ports_failed, windows;
+};
+
+/* A rules_barrier waiting for the writes decided before it. */
+struct rules_barrier {
+	TAILQ_ENTRY(rules_barrier) entry;
+	unsigned long long	 alarms;	/* alarms decided before it */
+	unsigned long long	 incidents;	/* incident changes before it */
+	void			(*done)(void *);
+	void			*arg;
+};
+
+/* A rules_devices_gained on its way: barrier, load, restore. */
+struct rules_gain {
+	TAILQ_ENTRY(rules_gain)	 entry;
+	struct rules		*r;
+	int64_t			*ids;		/* 0: lost again meanwhile */
+	size_t			 n;
+	void			(*ready)(void *);
+	void			*arg;
+	struct event		*ev_timeout;
+	int			 given_up;	/* ready was called: drop it */
 };
 
 struct rules {
@@ -107,6 +138,13 @@ struct rules {
 	json_t			*pending;	/* uid -> incident not yet sent */
 	json_t			*known;		/* uid -> true: sent once */
 	json_t			*sent;		/* the incidents on their way */
+	json_t			*pending_seq;	/* uid -> first change, numbered */
+	unsigned long long	 incident_seq;	/* incident changes so far */
+	unsigned long long	 alarms_handed;	/* alarms given to the store */
+	TAILQ_HEAD(, rules_barrier) barriers;	/* oldest first */
+	struct event		*ev_barrier;	/* looks at them */
+	TAILQ_HEAD(, rules_gain) gains;
+	int			 gain_timeout;	/* seconds; tests shorten it */
 	int			 busy;		/* a statement on its way */
 	int			 singly;	/* after a failed batch */
 	struct rules_early	*early;
@@ -170,11 +208,27 @@ rules_refused(struct rules *r, const char *what, size_t n)
 
 static void	rules_pump(struct rules *);
 
+/*
+ * Writes PostgreSQL refused because their epoch is stale: another
+ * instance took the device over while they waited (a pause, a cut). They
+ * are the other instance's to make now; counted, not retried.
+ */
+static void
+rules_fenced(struct rules *r, const char *what, long long n)
+{
+	if (n <= 0)
+		return;
+	r->st.fenced += (unsigned long long)n;
+	cluster_count_fenced(r->h, (unsigned long long)n);
+	log_info("rules: %lld %s refused: another instance acts for their "
+	    "devices now (%llu so far)", n, what, r->st.fenced);
+}
+
 static void
 rules_alarms_done_cb(struct store *st, PGresult *res, void *arg)
 {
 	struct rules *r = arg;
-	long long stored, sent;
+	long long stored, fenced, sent;
 
 	r->busy = 0;
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
@@ -184,13 +238,16 @@ rules_alarms_done_cb(struct store *st, PGresult *res, void *arg)
 		return;
 	}
 	stored = atoll(PQgetvalue(res, 0, 0));
-	sent = atoll(PQgetvalue(res, 0, 1));
+	fenced = atoll(PQgetvalue(res, 0, 1));
+	sent = atoll(PQgetvalue(res, 0, 2));
 	r->st.alarm_batches++;
 	r->st.alarms_written += (unsigned long long)stored;
-	if (sent > stored) {
-		r->st.alarms_skipped += (unsigned long long)(sent - stored);
+	rules_fenced(r, "alarm(s)", fenced);
+	if (sent > stored + fenced) {
+		r->st.alarms_skipped += (unsigned long long)(sent - stored -
+		    fenced);
 		log_info("rules: %lld alarm(s) of deleted devices skipped",
-		    sent - stored);
+		    sent - stored - fenced);
 	}
 	rules_pump(r);
 }
@@ -199,7 +256,7 @@ rules_alarms_done_cb(struct store *st, PGresult *res, void *arg)
 static void
 rules_send_alarms(struct rules *r)
 {
-	const char *params[1];
+	const char *params[2];
 	size_t n = json_array_size(r->batch) - r->batch_off, i;
 	json_t *chunk;
 	char *doc;
@@ -220,7 +277,10 @@ rules_send_alarms(struct rules *r)
 	doc = json_dumps(chunk, JSON_COMPACT);
 	json_decref(chunk);
 	params[0] = doc;
-	if (doc == NULL || store_query(r->h->decide, rules_alarms_sql, 1,
+	params[1] = cluster_instance(r->h);
+	/* Handed over, or lost for good: a barrier waits no longer. */
+	r->alarms_handed += n;
+	if (doc == NULL || store_query(r->h->decide, rules_alarms_sql, 2,
 	    params, rules_alarms_done_cb, r) != 0)
 		rules_refused(r, "alarms", n);
 	else
@@ -253,9 +313,10 @@ rules_incidents_done_cb(struct store *st, PGresult *res, void *arg)
 	const char *uid;
 	json_t *doc;
 	void *tmp;
+	long long fenced;
 
 	r->busy = 0;
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
 		r->st.write_errors++;
 		log_warnx("rules: %zu incident(s) not stored%s: %s",
 		    json_object_size(r->sent), json_object_size(r->sent) > 1 ?
@@ -263,12 +324,20 @@ rules_incidents_done_cb(struct store *st, PGresult *res, void *arg)
 		/* One bad incident must not cost the others: again, singly. */
 		if (json_object_size(r->sent) > 1) {
 			json_object_foreach_safe(r->sent, tmp, uid, doc)
-				if (json_object_get(r->pending, uid) == NULL)
+				if (json_object_get(r->pending, uid) == NULL) {
 					json_object_set(r->pending, uid, doc);
+					/* Older than any barrier: they wait. */
+					json_object_set_new(r->pending_seq, uid,
+					    json_integer(0));
+				}
 			r->singly = 1;
 		}
-	} else
-		r->st.incidents_written += json_object_size(r->sent);
+	} else {
+		fenced = atoll(PQgetvalue(res, 0, 1));
+		r->st.incidents_written += (unsigned long long)atoll(
+		    PQgetvalue(res, 0, 0));
+		rules_fenced(r, "incident write(s)", fenced);
+	}
 	/* Finished incidents are done with: forget them. */
 	json_object_foreach_safe(r->sent, tmp, uid, doc)
 		if (rules_final(doc) && json_object_get(r->pending, uid) == NULL)
@@ -286,7 +355,7 @@ rules_incidents_done_cb(struct store *st, PGresult *res, void *arg)
 static void
 rules_send_incidents(struct rules *r)
 {
-	const char *uid, *params[1], *state;
+	const char *uid, *params[2], *state;
 	json_t *arr = json_array(), *doc;
 	void *tmp;
 	char *s;
@@ -297,12 +366,15 @@ rules_send_incidents(struct rules *r)
 		    json_object_get(r->known, uid) == NULL) {
 			/* Opened and absorbed before it was ever stored. */
 			r->st.incidents_skipped++;
+			/* uid is pending's own key: the seq goes first. */
+			json_object_del(r->pending_seq, uid);
 			json_object_del(r->pending, uid);
 			continue;
 		}
 		json_array_append(arr, doc);
 		json_object_set(r->sent, uid, doc);
 		json_object_set_new(r->known, uid, json_true());
+		json_object_del(r->pending_seq, uid);
 		json_object_del(r->pending, uid);
 		if (r->singly)
 			break;
@@ -313,7 +385,8 @@ rules_send_incidents(struct rules *r)
 	}
 	s = json_dumps(arr, JSON_COMPACT);
 	params[0] = s;
-	if (s == NULL || store_query(r->h->decide, rules_incident_sql, 1,
+	params[1] = cluster_instance(r->h);
+	if (s == NULL || store_query(r->h->decide, rules_incident_sql, 2,
 	    params, rules_incidents_done_cb, r) != 0) {
 		rules_refused(r, "incident writes", json_array_size(arr));
 		json_object_clear(r->sent);
@@ -323,17 +396,38 @@ rules_send_incidents(struct rules *r)
 	json_decref(arr);
 }
 
-/* The one place that sends: incidents before alarms, one at a time. */
+/*
+ * The one place that sends: incidents before alarms, one at a time.
+ * Barriers waiting are looked at on the next turn of the loop, not here:
+ * this runs inside the engine's sink, where their callbacks must not.
+ */
 static void
 rules_pump(struct rules *r)
 {
-	if (r->busy)
-		return;
-	if (json_object_size(r->pending) > 0)
+	if (!r->busy && json_object_size(r->pending) > 0)
 		rules_send_incidents(r);
 	if (!r->busy && r->alarms_due &&
 	    json_array_size(r->batch) > r->batch_off)
 		rules_send_alarms(r);
+	if (!TAILQ_EMPTY(&r->barriers))
+		event_active(r->ev_barrier, EV_TIMEOUT, 1);
+}
+
+/* The first change of an incident not sent yet gets the next number. */
+static void
+rules_pending_note(struct rules *r, const char *uid)
+{
+	if (json_object_get(r->pending_seq, uid) == NULL)
+		json_object_set_new(r->pending_seq, uid,
+		    json_integer((json_int_t)++r->incident_seq));
+}
+
+/* Every write carries the epoch its device's lease had when decided. */
+static void
+rules_stamp(struct rules *r, json_t *o, int64_t device_id)
+{
+	json_object_set_new(o, "epoch",
+	    json_integer((json_int_t)cluster_epoch(r->h, device_id)));
 }
 
 static void
@@ -344,6 +438,7 @@ rules_sink_alarm(void *arg, const struct alarm *a)
 
 	if (o == NULL)
 		return;
+	rules_stamp(r, o, a->device_id);
 	r->st.alarms_queued++;
 	json_array_append_new(r->batch, o);
 	api_push(r->h, "alarms");
@@ -362,7 +457,9 @@ rules_sink_incident(void *arg, const struct incident *inc)
 
 	if (o == NULL)
 		return;
+	rules_stamp(r, o, inc->scope.device_id);
 	json_object_set_new(r->pending, inc->uid, o);
+	rules_pending_note(r, inc->uid);
 	api_push_incident(r->h, inc);
 	rules_pump(r);
 }
@@ -498,37 +595,63 @@ rules_loaded(struct rules *r)
 
 /* Loading ----------------------------------------------------------- */
 
+/* Is the device one of these (ids NULL: all are)? */
+static int
+rules_device_in(int64_t id, const int64_t *ids, size_t n)
+{
+	size_t i;
+
+	if (ids == NULL)
+		return 1;
+	for (i = 0; i < n; i++)
+		if (ids[i] == id)
+			return 1;
+	return 0;
+}
+
+/*
+ * The open state of all devices (at start) or of some (gained from
+ * another instance; ids NULL: all) into the engine. The incidents come
+ * first: the alarms name theirs by uid.
+ */
 static void
-rules_restore(struct rules *r, const json_t *doc)
+rules_restore(struct rules *r, const json_t *doc, const int64_t *ids,
+    size_t nids, const char *what)
 {
 	const json_t *o;
 	struct incident inc;
 	struct alarm a;
 	const char *uid;
-	size_t i;
+	size_t i, ni = 0, na = 0;
 
 	json_array_foreach(json_object_get(doc, "incidents"), i, o) {
 		if (rules_json_to_incident(o, r->policy.hold_down, &inc) != 0) {
 			log_warnx("rules: a malformed open incident skipped");
 			continue;
 		}
-		engine_restore_incident(r->engine, &inc);
-		/* Stored: its end (a merge too) must be written. */
-		json_object_set_new(r->known, inc.uid, json_true());
+		if (rules_device_in(inc.scope.device_id, ids, nids)) {
+			engine_restore_incident(r->engine, &inc);
+			/* Stored: its end (a merge too) must be written. */
+			json_object_set_new(r->known, inc.uid, json_true());
+			ni++;
+		}
 		free(inc.accounts);
-		r->st.restored_incidents++;
 	}
 	json_array_foreach(json_object_get(doc, "alarms"), i, o) {
 		if (rules_json_to_alarm(o, &a, &uid) != 0) {
 			log_warnx("rules: a malformed open alarm skipped");
 			continue;
 		}
-		engine_restore_alarm(r->engine, &a, uid);
-		r->st.restored_alarms++;
+		if (rules_device_in(a.device_id, ids, nids)) {
+			engine_restore_alarm(r->engine, &a, uid);
+			na++;
+		}
 	}
 	engine_refill_accounts(r->engine, rules_now());
-	log_info("rules: %llu open incident(s) and %llu open alarm(s) "
-	    "restored", r->st.restored_incidents, r->st.restored_alarms);
+	r->st.restored_incidents += ni;
+	r->st.restored_alarms += na;
+	log_info("rules: %zu open incident(s) and %zu open alarm(s) "
+	    "restored%s", ni, na, what);
 }
 
 static void
@@ -546,7 +669,7 @@ rules_load_done_cb(struct store *st, PGresult *res, void *arg)
 	} else if ((doc = json_loads(PQgetvalue(res, 0, 0), 0, &err)) == NULL) {
 		log_warnx("rules: open incidents not loaded: %s", err.text);
 	} else {
-		rules_restore(r, doc);
+		rules_restore(r, doc, NULL, 0, "");
 		json_decref(doc);
 	}
 	rules_loaded(r);
@@ -649,6 +772,260 @@ rules_state_cb(struct store *st, enum store_state s, void *arg)
 		rules_read_windows(arg);
 }
 
+/* Cluster: devices lost, gained, and the barrier before a release ----- */
+
+/* The oldest incident change not yet handed to the store (its number). */
+static unsigned long long
+rules_pending_oldest(struct rules *r)
+{
+	unsigned long long oldest = ~0ULL, v;
+	const char *uid;
+	json_t *seq;
+
+	json_object_foreach(r->pending_seq, uid, seq) {
+		v = (unsigned long long)json_integer_value(seq);
+		if (v < oldest)
+			oldest = v;
+	}
+	return oldest;
+}
+
+static int
+rules_barrier_passed(struct rules *r, const struct rules_barrier *b)
+{
+	return r->alarms_handed >= b->alarms &&
+	    rules_pending_oldest(r) > b->incidents;
+}
+
+/*
+ * Barriers pass in the order they were set (each counts no less than
+ * the one before). A callback may set another barrier, or lose devices:
+ * the head is taken off before it is called.
+ */
+static void
+rules_barrier_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct rules *r = arg;
+	struct rules_barrier *b;
+
+	while ((b = TAILQ_FIRST(&r->barriers)) != NULL &&
+	    rules_barrier_passed(r, b)) {
+		TAILQ_REMOVE(&r->barriers, b, entry);
+		b->done(b->arg);
+		free(b);
+	}
+}
+
+void
+rules_barrier(struct herald *h, void (*done)(void *), void *arg)
+{
+	struct rules *r = h->rules;
+	struct rules_barrier *b;
+
+	if (r == NULL) {
+		done(arg);
+		return;
+	}
+	b = xcalloc(1, sizeof(*b));
+	b->alarms = r->st.alarms_queued;
+	b->incidents = r->incident_seq;
+	b->done = done;
+	b->arg = arg;
+	TAILQ_INSERT_TAIL(&r->barriers, b, entry);
+	/* Its alarms go now, not at the next batch timer. */
+	if (r->alarms_handed < b->alarms)
+		r->alarms_due = 1;
+	rules_pump(r);
+}
+
+struct rules_lost {
+	const int64_t	*ids;
+	size_t		 n;
+	json_t		*uids;
+};
+
+static void
+rules_lost_uid(const struct incident *inc, void *arg)
+{
+	struct rules_lost *l = arg;
+
+	if (rules_device_in(inc->scope.device_id, l->ids, l->n))
+		json_array_append_new(l->uids, json_string(inc->uid));
+}
+
+/*
+ * The devices' incidents and alarms leave the engine; writes already
+ * decided for them stay queued, with the epoch they carry, and
+ * PostgreSQL refuses them if the new owner's epoch is in force already.
+ * A load on its way for one of them (lost again before it came) leaves
+ * it out.
+ */
+void
+rules_devices_lost(struct herald *h, const int64_t *ids, size_t n)
+{
+	struct rules *r = h->rules;
+	struct rules_lost l = { ids, n, NULL };
+	struct rules_gain *g;
+	const char *uid;
+	json_t *v;
+	size_t i;
+
+	if (r == NULL || n == 0)
+		return;
+	l.uids = json_array();
+	engine_foreach_incident(r->engine, rules_lost_uid, &l);
+	for (i = 0; i < n; i++)
+		engine_drop_device(r->engine, ids[i]);
+	/* "Stored once" matters only to a write still to go. */
+	json_array_foreach(l.uids, i, v) {
+		uid = json_string_value(v);
+		if (json_object_get(r->pending, uid) == NULL &&
+		    json_object_get(r->sent, uid) == NULL)
+			json_object_del(r->known, uid);
+	}
+	TAILQ_FOREACH(g, &r->gains, entry)
+		for (i = 0; i < g->n; i++)
+			if (rules_device_in(g->ids[i], ids, n))
+				g->ids[i] = 0;
+	log_info("rules: %zu device(s) lost, %zu incident(s) of them "
+	    "forgotten", n, json_array_size(l.uids));
+	json_decref(l.uids);
+}
+
+static void
+rules_gain_free(struct rules_gain *g)
+{
+	TAILQ_REMOVE(&g->r->gains, g, entry);
+	event_free(g->ev_timeout);
+	free(g->ids);
+	free(g);
+}
+
+/* Done with (loaded or failed): ready, unless the timeout said it. */
+static void
+rules_gain_end(struct rules_gain *g)
+{
+	void (*ready)(void *) = g->ready;
+	void *arg = g->arg;
+	int given_up = g->given_up;
+	struct rules *r = g->r;
+
+	rules_gain_free(g);
+	if (!given_up) {
+		/* A restored incident's hold-down may end before an event. */
+		rules_arm_tick(r, engine_tick(r->engine, rules_now()));
+		ready(arg);
+	}
+}
+
+static void
+rules_gain_done_cb(struct store *st, PGresult *res, void *arg)
+{
+	struct rules_gain *g = arg;
+	struct rules *r = g->r;
+	json_error_t err;
+	json_t *doc;
+	size_t i;
+
+	if (g->given_up) {
+		log_warnx("rules: the open state of %zu gained device(s) came "
+		    "after the timeout: not used", g->n);
+	} else if (PQresultStatus(res) != PGRES_TUPLES_OK ||
+	    PQntuples(res) != 1) {
+		log_warnx("rules: open state of %zu gained device(s) not "
+		    "loaded: %s", g->n, store_errmsg(res));
+	} else if ((doc = json_loads(PQgetvalue(res, 0, 0), 0, &err)) == NULL) {
+		log_warnx("rules: open state of %zu gained device(s) not "
+		    "loaded: %s", g->n, err.text);
+	} else {
+		/* Nothing of them should be here; if it is, it is stale. */
+		for (i = 0; i < g->n; i++)
+			if (g->ids[i] != 0)
+				engine_drop_device(r->engine, g->ids[i]);
+		rules_restore(r, doc, g->ids, g->n, " for gained devices");
+		json_decref(doc);
+	}
+	rules_gain_end(g);
+}
+
+/* The writes decided before the gain are out: the load follows them. */
+static void
+rules_gain_load(void *arg)
+{
+	struct rules_gain *g = arg;
+	const char *params[1];
+	char *list, *p;
+	size_t i, len;
+
+	if (g->given_up) {
+		rules_gain_end(g);
+		return;
+	}
+	len = 3 + g->n * 21;
+	p = list = xmalloc(len);
+	*p++ = '{';
+	for (i = 0; i < g->n; i++)
+		p += snprintf(p, len - (size_t)(p - list), "%s%lld",
+		    i ? "," : "", (long long)g->ids[i]);
+	snprintf(p, len - (size_t)(p - list), "}");
+	params[0] = list;
+	if (store_query(g->r->h->decide, rules_load_devices_sql, 1, params,
+	    rules_gain_done_cb, g) != 0) {
+		log_warnx("rules: database queue full: open state of %zu "
+		    "gained device(s) not loaded", g->n);
+		rules_gain_end(g);
+	}
+	free(list);
+}
+
+/*
+ * Gained devices' events wait in cluster.c's ring until ready: a load
+ * that does not come must not hold them for ever. Go on without their
+ * state; the one-open-per-scope index folds an incident opened again
+ * into the stored one.
+ */
+static void
+rules_gain_timeout_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct rules_gain *g = arg;
+
+	log_warnx("rules: open state of %zu gained device(s) not loaded "
+	    "within %d s; deciding without it", g->n, g->r->gain_timeout);
+	g->given_up = 1;
+	g->ready(g->arg);
+}
+
+/*
+ * A barrier first: writes this instance decided for the devices before
+ * (it held them once, lost them, took them back) reach PostgreSQL before
+ * the load reads it, on the same connection.
+ */
+void
+rules_devices_gained(struct herald *h, const int64_t *ids, size_t n,
+    void (*ready)(void *), void *arg)
+{
+	struct rules *r = h->rules;
+	struct timeval tv = { 0, 0 };
+	struct rules_gain *g;
+
+	if (r == NULL || n == 0) {
+		ready(arg);
+		return;
+	}
+	tv.tv_sec = r->gain_timeout;
+	g = xcalloc(1, sizeof(*g));
+	g->r = r;
+	g->ids = xreallocarray(NULL, n, sizeof(*ids));
+	memcpy(g->ids, ids, n * sizeof(*ids));
+	g->n = n;
+	g->ready = ready;
+	g->arg = arg;
+	g->ev_timeout = evtimer_new(h->base, rules_gain_timeout_cb, g);
+	evtimer_add(g->ev_timeout, &tv);
+	TAILQ_INSERT_TAIL(&r->gains, g, entry);
+	rules_barrier(h, rules_gain_load, g);
+}
+
 /* Stats and configuration --------------------------------------------- */
 
 static void
@@ -679,6 +1056,7 @@ rules_publish(struct rules *r, int final)
 	RULES_C("incidents_written", r->st.incidents_written);
 	RULES_C("incidents_skipped", r->st.incidents_skipped);
 	RULES_C("refused", r->st.refused);
+	RULES_C("fenced", r->st.fenced);
 	RULES_C("write_errors", r->st.write_errors);
 	RULES_C("read_ports", r->st.read_ports);
 	RULES_C("windows", r->st.windows);
@@ -763,6 +1141,11 @@ rules_start(struct herald *h)
 	r->pending = json_object();
 	r->known = json_object();
 	r->sent = json_object();
+	r->pending_seq = json_object();
+	TAILQ_INIT(&r->barriers);
+	TAILQ_INIT(&r->gains);
+	r->gain_timeout = RULES_LOAD_TIMEOUT;
+	r->ev_barrier = event_new(h->base, -1, 0, rules_barrier_cb, r);
 	r->ev_tick = evtimer_new(h->base, rules_tick_cb, r);
 	r->ev_flush = evtimer_new(h->base, rules_flush_cb, r);
 	r->ev_load = evtimer_new(h->base, rules_load_timeout_cb, r);
@@ -774,10 +1157,19 @@ rules_start(struct herald *h)
 	rules_arm_stats(r);
 	h->rules = r;
 
-	/* Queued now, sent as soon as the decisions connection is up. */
+	/*
+	 * Queued now, sent as soon as the decisions connection is up. In a
+	 * cluster the engine starts empty: each device's state comes when
+	 * its lease does (rules_devices_gained), and no event of a device
+	 * comes before that.
+	 */
 	r->phase = RULES_LOADING;
-	if (store_query(h->decide, rules_load_sql, 0, NULL, rules_load_done_cb,
-	    r) != 0)
+	if (cluster_enabled(h)) {
+		log_info("rules: in a cluster: open incidents are loaded per "
+		    "device, as its lease is gained");
+		rules_loaded(r);
+	} else if (store_query(h->decide, rules_load_sql, 0, NULL,
+	    rules_load_done_cb, r) != 0)
 		rules_loaded(r);
 	else
 		event_add(r->ev_load, &load);
@@ -812,6 +1204,35 @@ rules_reload(struct herald *h, struct herald_conf *old)
 	}
 }
 
+/* Everything the module holds; the store frees its queue without calling back. */
+static void
+rules_free(struct rules *r)
+{
+	struct rules_barrier *b;
+
+	while ((b = TAILQ_FIRST(&r->barriers)) != NULL) {
+		TAILQ_REMOVE(&r->barriers, b, entry);
+		free(b);
+	}
+	while (!TAILQ_EMPTY(&r->gains))
+		rules_gain_free(TAILQ_FIRST(&r->gains));
+	event_free(r->ev_barrier);
+	engine_free(r->engine);
+	event_free(r->ev_tick);
+	event_free(r->ev_flush);
+	event_free(r->ev_load);
+	event_free(r->ev_windows);
+	event_free(r->ev_index);
+	event_free(r->ev_stats);
+	json_decref(r->batch);
+	json_decref(r->pending);
+	json_decref(r->known);
+	json_decref(r->sent);
+	json_decref(r->pending_seq);
+	rules_early_free(r);
+	free(r);
+}
+
 static void
 rules_stop(struct herald *h)
 {
@@ -826,19 +1247,7 @@ rules_stop(struct herald *h)
 	 * restart reconciles what herald holds with what the devices say.
 	 */
 	rules_publish(r, 1);
-	engine_free(r->engine);
-	event_free(r->ev_tick);
-	event_free(r->ev_flush);
-	event_free(r->ev_load);
-	event_free(r->ev_windows);
-	event_free(r->ev_index);
-	event_free(r->ev_stats);
-	json_decref(r->batch);
-	json_decref(r->pending);
-	json_decref(r->known);
-	json_decref(r->sent);
-	rules_early_free(r);
-	free(r);
+	rules_free(r);
 	h->rules = NULL;
 }
 
@@ -870,22 +1279,3 @@ const struct herald_module rules_module = {
 	.reload = rules_reload,
 	.stop = rules_stop,
 };
-
-/* Cluster hooks: interim versions until the engine side lands (issue 14). */
-void
-rules_devices_lost(struct herald *h, const int64_t *ids, size_t n)
-{
-}
-
-void
-rules_devices_gained(struct herald *h, const int64_t *ids, size_t n,
-    void (*ready)(void *), void *arg)
-{
-	ready(arg);
-}
-
-void
-rules_barrier(struct herald *h, void (*done)(void *), void *arg)
-{
-	done(arg);
-}

@@ -40,6 +40,9 @@ extern const struct ctl_command ctl_snmp_walk;
 extern const struct ctl_command ctl_profile_test_cmd;
 extern const struct ctl_command ctl_replay_cmd;
 extern const struct ctl_command ctl_template_preview_cmd;
+extern const struct ctl_command ctl_cluster_drain;
+extern const struct ctl_command ctl_cluster_undrain;
+extern const struct ctl_command ctl_cluster_cmd;
 
 static const struct ctl_command *const ctl_commands[] = {
 	&ctl_db_migrate,
@@ -65,6 +68,10 @@ static const struct ctl_command *const ctl_commands[] = {
 	&ctl_profile_test_cmd,
 	&ctl_replay_cmd,
 	&ctl_template_preview_cmd,
+	/* "cluster drain" before "cluster": the first match wins. */
+	&ctl_cluster_drain,
+	&ctl_cluster_undrain,
+	&ctl_cluster_cmd,
 	NULL
 };
 
