@@ -54,20 +54,20 @@ is "  one open incident, one outage ticket" \
 # What the operator sees.
 j=$(cl_http 2 /api/v1/cluster)
 is "GET /api/v1/cluster (on n2): three live instances holding 10 devices" \
-	"$(echo "$j" | jq -c '[[.instances[] | select(.alive) | .name] | sort, ([.instances[].devices] | add), (.devices | length)]' 2>&1)" \
+	"$(echo "$j" | jq -c '[([.instances[] | select(.alive) | .name] | sort), ([.instances[].devices] | add), (.devices | length)]' 2>&1)" \
 	'[["n1","n2","n3"],10,10]'
 is "  every device with its owner and epoch, as in device_leases" \
 	"$(echo "$j" | jq -r '.devices[] | "\(.device_id) \(.owner) \(.epoch)"' 2>&1 | sort -n)" \
-	"$(q "$DB" "SELECT device_id || ' ' || owner || ' ' || epoch FROM device_leases ORDER BY 1")"
+	"$(q "$DB" "SELECT device_id || ' ' || owner || ' ' || epoch FROM device_leases ORDER BY device_id")"
 want=$(echo "$j" | jq -c '[.instances[] | {name, devices}] | sort_by(.name)' 2>/dev/null)
 is "  the same view from n3" \
 	"$(cl_http 3 /api/v1/cluster | jq -c '[.instances[] | {name, devices}] | sort_by(.name)' 2>/dev/null)" \
 	"${want:-(no answer from n2)}"
 out=$(HERALD_URL="http://$(cl_api 1)" HERALD_TOKEN=$CL_TOKEN "$HERALDCTL" -c /nonexistent cluster 2>&1)
 diag "$(echo "$out" | head -6)"
-want=$(cl_counts | tr ' ' '\n' | sed 's/=/ /' | tr '\n' ' ')
+want=$(cl_counts | sed 's/=/ /g')
 like "heraldctl cluster lists the three instances" "$(echo "$out" | tr '\n' ' ')" "n1 .* n2 .* n3 "
 is "  with the devices each holds" \
-	"$(HERALD_URL="http://$(cl_api 1)" HERALD_TOKEN=$CL_TOKEN "$HERALDCTL" -c /nonexistent cluster --json | jq -r '[.instances[] | "\(.name) \(.devices)"] | sort | join(" ")') " \
+	"$(HERALD_URL="http://$(cl_api 1)" HERALD_TOKEN=$CL_TOKEN "$HERALDCTL" -c /nonexistent cluster --json | jq -r '[.instances[] | "\(.name) \(.devices)"] | sort | join(" ")')" \
 	"$want"
 ok "the three are still running" eval 'alive "$(cl_pid 1)" && alive "$(cl_pid 2)" && alive "$(cl_pid 3)"'
