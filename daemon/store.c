@@ -69,6 +69,7 @@ struct store {
 	struct event		*ev_stall;	/* once a second */
 	double			 backoff;
 	unsigned		 connects;
+	unsigned		 rotate;	/* attempts that timed out */
 	int			 down_logged;	/* "unreachable" said once */
 	struct store_items	 queue;
 	size_t			 nqueued;
@@ -164,8 +165,10 @@ store_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct store *st = arg;
 
-	if (st->state == STORE_CONNECTING)
+	if (st->state == STORE_CONNECTING) {
+		st->rotate++;	/* the next attempt starts one host later */
 		store_lost(st, "connection attempt timed out");
+	}
 	else if (st->state == STORE_DOWN)
 		store_connect(st);
 }
@@ -282,12 +285,88 @@ store_connect_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/* A comma-separated list rotated left by k ("a,b,c" by 1: "b,c,a"). */
+static char *
+store_rotate_list(const char *list, unsigned k)
+{
+	size_t n = 1, len = strlen(list), i, off = 0;
+	const char *p;
+	char *out = xcalloc(1, len + 2);
+
+	for (p = list; *p != '\0'; p++)
+		if (*p == ',')
+			n++;
+	for (i = 0; i < n; i++) {
+		size_t want = (k + i) % n, j = 0, l;
+
+		for (p = list; j < want; p++)
+			if (*p == ',')
+				j++;
+		l = strcspn(p, ",");
+		memcpy(out + off, p, l);
+		off += l;
+		if (i + 1 < n)
+			out[off++] = ',';
+	}
+	out[off] = '\0';
+	return out;
+}
+
+/*
+ * libpq's asynchronous connect ignores connect_timeout, and our deadline
+ * abandons the whole attempt. With several hosts ("host=a,b port=p,q
+ * target_session_attrs=read-write"), a first host that hangs (a machine
+ * gone, its packets dropped) would end every attempt before the second is
+ * tried. So after each attempt that timed out the host lists start one
+ * host later; a host that refuses at once is skipped by libpq itself, and
+ * the conninfo is otherwise passed to libpq as written.
+ */
+static PGconn *
+store_connect_start(struct store *st)
+{
+	PQconninfoOption *opts, *o;
+	const char **kw, **val;
+	char *err = NULL, *rot[8];
+	size_t n = 0, i = 0, nrot = 0;
+	PGconn *conn;
+
+	if (st->rotate == 0 ||
+	    (opts = PQconninfoParse(st->conninfo, &err)) == NULL) {
+		PQfreemem(err);
+		return PQconnectStart(st->conninfo);
+	}
+	for (o = opts; o->keyword != NULL; o++)
+		n++;
+	kw = xcalloc(n + 1, sizeof(*kw));
+	val = xcalloc(n + 1, sizeof(*val));
+	for (o = opts; o->keyword != NULL; o++) {
+		if (o->val == NULL)
+			continue;
+		kw[i] = o->keyword;
+		val[i] = o->val;
+		if ((strcmp(o->keyword, "host") == 0 ||
+		    strcmp(o->keyword, "hostaddr") == 0 ||
+		    strcmp(o->keyword, "port") == 0) &&
+		    strchr(o->val, ',') != NULL && nrot < 8)
+			val[i] = rot[nrot++] = store_rotate_list(o->val,
+			    st->rotate);
+		i++;
+	}
+	conn = PQconnectStartParams(kw, val, 0);
+	while (nrot > 0)
+		free(rot[--nrot]);
+	free(kw);
+	free(val);
+	PQconninfoFree(opts);
+	return conn;
+}
+
 static void
 store_connect(struct store *st)
 {
 	struct timeval tv = { st->connect_timeout, 0 };
 
-	st->conn = PQconnectStart(st->conninfo);
+	st->conn = store_connect_start(st);
 	if (st->conn == NULL) {
 		store_lost(st, "out of memory");
 		return;

@@ -7,12 +7,15 @@
 # an operator's failover tool does); heraldd finds the new primary by
 # itself, and a trap sent after the failover becomes an alarm and an
 # incident there, with the rows from before the failover still in place.
+# Then a first host that hangs (accepts the connection, never answers, as
+# a machine gone behind a firewall that drops): heraldd gets past it to the
+# next host after its connect_timeout instead of retrying it forever.
 . "${top_srcdir:-.}/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 . "$top_srcdir/tests/lib/poll.sh"
 need_private_pg
 [ -x "$PGBIN/pg_basebackup" ] || skip_all "no pg_basebackup"
-plan 11
+plan 13
 
 # The primary: this test's own server.
 private_pg
@@ -67,3 +70,28 @@ ok "  its alarm raised there (both ports' PON LOS raised) and an incident opened
 	wait_for 30 eval '[ "$(q "$db2" "SELECT count(*) FROM alarms WHERE kind = '"'pon.los'"' AND state = '"'raised'"'") $(q "$db2" "SELECT count(*) FROM incidents WHERE opened_at > to_timestamp($t) AND state IN ('"'suspected', 'confirmed'"')")" = "2 1" ]'
 diag "incidents: $(q "$db2" "SELECT id || ' ' || scope_key || ' ' || state || ' ' || affected_accounts FROM incidents ORDER BY id" | tr '\n' ';')"
 ok "heraldd is still running" alive "$HERALDD_PID"
+
+# A first host that hangs: a listener that accepts and never answers.
+HANG_PORT=$(pg_free_port)
+python3 -c '
+import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(64); kept = []
+while True:
+    kept.append(s.accept()[0])
+' "$HANG_PORT" &
+TEST_PIDS="$TEST_PIDS $!"
+wait_for 10 eval "(exec 3<>/dev/tcp/127.0.0.1/$HANG_PORT) 2>/dev/null"
+mkdir -p "$TEST_TMP/state2"
+sed -e "s|^state_dir = .*|state_dir = \"$TEST_TMP/state2\"|" \
+    -e "s|^\tconninfo = .*|\tconninfo = \"host=127.0.0.1,$dir2 port=$HANG_PORT,$port2 user=postgres dbname=postgres target_session_attrs=read-write\"\n\tconnect_timeout = 2|" \
+    -e "s|udp:127.0.0.1:$TRAP_PORT|udp:127.0.0.1:$(free_udp_port)|" \
+    -e "s|^\tlisten = .*|\tlisten = \"127.0.0.1:$(pg_free_port)\"|" "$HCONF" >"$TEST_TMP/h2.conf"
+printf 'cluster {\n\tname = "second"\n}\n' >>"$TEST_TMP/h2.conf"
+t0=$SECONDS
+start_heraldd "$TEST_TMP/h2.conf" "$TEST_TMP/h2.log"
+ok "a first host that hangs: heraldd moves on to the next one (connect_timeout 2 s)" \
+	wait_log "$TEST_TMP/h2.log" "^[^ ]* info: database connected" 15
+diag "connected after $((SECONDS - t0)) s; $(grep -c 'timed out' "$TEST_TMP/h2.log") attempt(s) timed out"
+ok "  and writes there: its heartbeat" wait_for 10 eval \
+	'[ "$(q "$db2" "SELECT count(*) FROM instances WHERE name = '"'second'"' AND pid = $HERALDD_PID")" = 1 ]'
