@@ -18,7 +18,7 @@
 . "$top_srcdir/tests/lib/cluster.sh"
 need_db
 need_kannel
-plan 14
+plan 15
 
 start_kannel || { fail "Kannel starts"; exit 1; }
 FLEET="--olts 6 --vendors huawei --pons 2 --onus 8 --rate 200"
@@ -65,6 +65,8 @@ is "  all for its old devices, with the old epoch" \
 	"$(q "$DB" "SELECT bool_and(device_id IN ($dev_ids) AND epoch_held < epoch_now AND owner_now <> '$victim') FROM cluster_fenced")" t
 fm() { [ "${F:=$(cl_metric "$v" herald_cluster_fenced)}" -gt 0 ] 2>/dev/null || { F=""; false; }; }
 ok "  and counted by the victim (herald_cluster_fenced in its /metrics)" wait_for 10 fm
+ok "  and in its stats line (stats rules: fenced=N)" \
+	wait_log "$(cl_log "$v")" "stats rules:.* fenced=[1-9]" 10
 ok "  it knows it lost them (its log)" \
 	wait_log "$(cl_log "$v")" "cluster: (the leases of [0-9]+ device\\(s\\) ran out|[0-9]+ device\\(s\\) are no longer this instance's)" 10
 
