@@ -19,11 +19,14 @@
 #   cl_kill I           SIGKILL, reaped          cl_term I   SIGTERM, waited
 #   cl_stop I / cl_cont I  SIGSTOP / SIGCONT
 #   cl_pid I / cl_log I / cl_api I (its http.listen) / cl_conf I
-#   cl_ready I          its log shows it running with its leases taken
 #   cl_owner DEVICE     owner of a live lease on the device ("" if none)
 #   cl_devices_of NAME  device names with a live lease held by NAME
 #   cl_counts           "n1=K n2=K ..." live leases per instance
 #   cl_unowned          devices without a live lease
+#   cl_balanced         none unowned, and the live instances that are not
+#                       draining hold within one of each other
+#   cl_alarms KIND DEVS raised alarms of KIND on those devices (alarms table)
+#   cl_dump             leases, instances, moves, fenced and faults_dump
 #   cl_moves [SQL COND] "at device from to epoch reason" of cluster_moves
 #   cl_fenced [NAME]    sum of entries refused (cluster_fenced)
 #   cl_metric I NAME    a value from instance I's /metrics
@@ -34,7 +37,8 @@
 #   phones_of DEVICES   the subscribers' phones under those devices (names,
 #                       comma separated), one a line, sorted
 #   each_once KIND DEVS every phone under DEVS got exactly one KIND text and
-#                       no other phone got any (prints the mismatches)
+#                       no other phone got any (prints the mismatches);
+#                       wait_each_once KIND DEVS SECONDS until it holds
 #
 # The instances are SIGCONTed before the test's clean-up, which would
 # otherwise wait forever for a stopped process to take its SIGTERM.
@@ -345,4 +349,16 @@ cl_dump() {
 	diag "moves: $(cl_moves | tail -30 | tr '\n' ';')"
 	diag "fenced: $(cl_fenced)"
 	faults_dump
+}
+
+# ok_or_dump DESC COMMAND...: faults.sh's, with the cluster's rows as well
+ok_or_dump() {
+	local desc=$1; shift
+	if "$@" >"$TEST_TMP/ok.out" 2>&1; then
+		pass "$desc"
+	else
+		fail "$desc"
+		diag "command: $*"
+		cl_dump
+	fi
 }
