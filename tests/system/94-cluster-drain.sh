@@ -43,6 +43,7 @@ diag "leases: $(cl_counts); moves: $(cl_moves "m.at > to_timestamp($t_drain)" | 
 is "  recorded: each released by n2, then claimed by another" \
 	"$(q "$DB" "SELECT count(DISTINCT m.device_id) FILTER (WHERE reason = 'released' AND from_owner = 'n2') || ' ' || count(DISTINCT m.device_id) FILTER (WHERE reason = 'claimed' AND to_owner <> 'n2') FROM cluster_moves m JOIN devices d ON d.id = m.device_id WHERE m.at > to_timestamp($t_drain) AND d.name IN ('${mine//,/\',\'}')")" \
 	"3 3"
+diag "devices of n1 and n3 that moved too (not needed): $(q "$DB" "SELECT coalesce(string_agg(DISTINCT d.name, ','), 'none') FROM cluster_moves m JOIN devices d ON d.id = m.device_id WHERE m.at > to_timestamp($t_drain) AND d.name NOT IN ('${mine//,/\',\'}')")"
 sleep 3
 g=$(max_gap)
 ok "  no gap in polling: the longest silence on any device was $g ms (at most $budget)" \
