@@ -175,7 +175,9 @@ BEGIN
 	v_held := v_held + cardinality(v_gained);
 	v_excess := greatest(v_held - v_share, 0);
 	IF v_excess = 0 AND v_live > 0 AND v_held > v_total / v_live AND
-	    EXISTS (SELECT 1 FROM instances i WHERE i.cluster AND
+	    -- a free device goes to the one below first: nothing to move
+	    NOT EXISTS (SELECT 1 FROM device_leases WHERE expires_at <= now())
+	    AND EXISTS (SELECT 1 FROM instances i WHERE i.cluster AND
 		NOT i.draining AND i.name <> p_instance AND
 		i.cluster_seen + make_interval(secs => i.lease_seconds) > now()
 		AND (SELECT count(*) FROM device_leases l WHERE
