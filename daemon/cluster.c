@@ -60,7 +60,7 @@
 
 static const char cluster_lease_sql[] =
 	"SELECT cluster_lease($1, $2, $3::integer, $4, $5::double precision, "
-	"nullif($6, ''))";
+	"nullif($6, ''), $7::boolean)";
 static const char cluster_release_sql[] =
 	"SELECT cluster_release($1, $2, $3::bigint[])";
 
@@ -122,6 +122,7 @@ struct cluster {
 	struct event		*ev_stats;
 	struct event		*ev_leave;
 	int			 round_busy;
+	int			 registered;	/* a round of ours went through */
 	int			 round_again;
 	int64_t			 round_sent;
 	int			 releasing;	/* a release on its way */
@@ -129,6 +130,7 @@ struct cluster {
 	int			 stats_interval;
 	struct cluster_stats	 st;
 	struct log_ratelimit	 rl;
+	struct log_ratelimit	 rl_conflict;
 };
 
 /* A batch of devices gained or released together. */
@@ -757,6 +759,14 @@ cluster_round_done_cb(struct store *st, PGresult *res, void *arg)
 		cluster_schedule(c, (int64_t)(c->lease * 1e6 / 3));
 		return;
 	}
+	if (!json_is_integer(json_object_get(doc, "conflict")))
+		c->registered = 1;
+	else if (log_ratelimit(&c->rl_conflict, 1))
+		log_error("cluster: another heraldd (pid %lld) started as "
+		    "instance \"%s\" after this one: cluster.name must be "
+		    "unique; acting for no device until it stops",
+		    json_integer_value(json_object_get(doc, "conflict")),
+		    c->name);
 	if (!c->leaving)
 		cluster_apply(c, doc);
 	json_decref(doc);
@@ -770,7 +780,7 @@ static void
 cluster_round(struct cluster *c)
 {
 	char lease[32];
-	const char *params[6];
+	const char *params[7];
 
 	if (c->leaving)
 		return;
@@ -785,8 +795,9 @@ cluster_round(struct cluster *c)
 	params[3] = PACKAGE_VERSION;
 	params[4] = lease;
 	params[5] = c->api_url;
+	params[6] = c->registered ? "true" : "false";
 	c->round_sent = cluster_mono();
-	if (store_query(c->h->decide, cluster_lease_sql, 6, params,
+	if (store_query(c->h->decide, cluster_lease_sql, 7, params,
 	    cluster_round_done_cb, c) == 0)
 		c->round_busy = 1;
 	else

@@ -80,12 +80,15 @@ CREATE INDEX cluster_moves_at ON cluster_moves (at);
 --      are out.
 -- A device moves only when its lease expired, was released, or its owner
 -- holds more than its share: not on every renewal.
+-- A run whose name another live run took after it gets {"conflict": that
+-- run's pid} and nothing else (see below).
 -- Returns {"leases": [[device_id, epoch], ...] (all held now), "gained":
 -- [device_id, ...] (claimed in this round), "excess": n, "share": n,
 -- "live": n, "draining": bool, "next_expiry": seconds until another
 -- instance's lease runs out (null: none)}.
 CREATE FUNCTION cluster_lease(p_instance text, p_token text, p_pid integer,
-    p_version text, p_lease double precision, p_api_url text DEFAULT NULL)
+    p_version text, p_lease double precision, p_api_url text DEFAULT NULL,
+    p_known boolean DEFAULT false)
 RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -98,9 +101,26 @@ DECLARE
 	v_held		integer;
 	v_excess	integer;
 	v_gained	bigint[] := '{}';
+	v_conflict	boolean;
+	v_other		integer;
 BEGIN
-	SELECT token IS DISTINCT FROM p_token INTO v_new
-	FROM instances WHERE name = p_instance;
+	-- A new run (p_known false) takes the name over at once: a restart
+	-- after a crash acts without waiting for the dead run's lease, and
+	-- the epochs fence whatever the old run might still send. But two
+	-- live processes under one name would take each other's leases for
+	-- ever: the one that registered before (p_known) and finds its name
+	-- taken by a live other run yields, acting for nothing, until that
+	-- one stops renewing.
+	SELECT token IS DISTINCT FROM p_token, p_known AND token IS NOT NULL
+	    AND token <> p_token AND cluster_seen IS NOT NULL AND
+	    cluster_seen + make_interval(secs => lease_seconds) > now(), pid
+	INTO v_new, v_conflict, v_other
+	FROM instances WHERE name = p_instance FOR UPDATE;
+	IF v_conflict THEN
+		RETURN jsonb_build_object('conflict', v_other,
+		    'leases', '[]'::jsonb, 'gained', '[]'::jsonb, 'excess', 0, 'share', 0, 'live', 0,
+		    'draining', false, 'next_expiry', NULL);
+	END IF;
 	INSERT INTO instances AS i (name, pid, version, started_at, last_seen,
 	    cluster, token, lease_seconds, cluster_seen, draining, api_url)
 	VALUES (p_instance, p_pid, p_version, now(), now(), true, p_token,

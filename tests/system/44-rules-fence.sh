@@ -12,7 +12,7 @@
 . "${top_srcdir:-.}/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/traps.sh"
 need_db
-plan 26
+plan 28
 
 db=$(new_db)
 "$HERALDCTL" db migrate -d "$db" >/dev/null || { fail "migrate"; exit 1; }
@@ -87,6 +87,15 @@ is "its end with a stale epoch is refused" \
 is "the incident is still open" \
 	"$(q "$db" "SELECT state FROM incidents WHERE uid = '1:port:0/1/3@1'")" suspected
 is "the refused incident write is recorded" "$(fenced_rows "what = 'incidents'")" 1
+# The old run is still alive (two processes named a): the one that was
+# there first yields instead of taking the leases back, and the new run's
+# leases stay as they are.
+is "the older of two live runs of one name is told, and gets nothing" \
+	"$(q "$db" "SELECT (r->>'conflict')::int || '|' || (r->'leases')::text FROM cluster_lease('a', 'ta', 1, 't', 60, NULL, true) r")" \
+	"2|[]"
+is "  the newer keeps its leases, epoch 2" \
+	"$(q "$db" "SELECT cluster_lease('a', 'ta2', 2, 't', 60, NULL, true)->'leases'")" \
+	"[[1, 2], [2, 2], [3, 2]]"
 
 # 3. Released: nobody holds device 1; a standalone write passes, the
 # instance that let it go is refused.
