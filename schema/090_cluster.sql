@@ -358,3 +358,20 @@ LANGUAGE sql STABLE AS $$
 		ANY (p_devices)), '[]'))
 	FROM (SELECT rules_load_open() AS o) s;
 $$;
+
+-- An incident once confirmed (its subscribers told, its ticket open) can
+-- end only as resolved. A writer that reopened the place without knowing
+-- it (a takeover whose state load timed out, the open-per-scope index
+-- folding its new incident into the stored one) may see the fault clear
+-- within its own hold-down and call it transient; stored, that would
+-- cancel a real outage's ticket. It is stored as resolved.
+CREATE FUNCTION incidents_confirmed_ends_resolved() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+	NEW.state := 'resolved';
+	RETURN NEW;
+END;
+$$;
+CREATE TRIGGER incidents_confirmed_ends_resolved BEFORE UPDATE ON incidents
+	FOR EACH ROW WHEN (OLD.state = 'confirmed' AND NEW.state = 'transient')
+	EXECUTE FUNCTION incidents_confirmed_ends_resolved();

@@ -12,7 +12,7 @@
 . "${top_srcdir:-.}/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/traps.sh"
 need_db
-plan 28
+plan 29
 
 db=$(new_db)
 "$HERALDCTL" db migrate -d "$db" >/dev/null || { fail "migrate"; exit 1; }
@@ -160,3 +160,10 @@ pon $HW_PON_LOS
 confirmed() { [ "$(q "$db" "SELECT state FROM incidents WHERE scope = 'port'")" = confirmed ]; }
 ok "once the lease has run out, its writes are stored" wait_for 15 confirmed
 stop_heraldd
+# A writer that did not know the incident was confirmed (a takeover whose
+# load timed out) calls its end transient: stored as resolved, so its
+# outage ticket is resolved, not cancelled.
+q "$db" "UPDATE incidents SET state = 'transient', resolved_at = now() WHERE scope = 'port'" >/dev/null
+is "a confirmed incident written as transient ends resolved, its ticket too" \
+	"$(q "$db" "SELECT i.state || '|' || t.state FROM incidents i JOIN tickets t ON t.incident_id = i.id WHERE i.scope = 'port'")" \
+	"resolved|resolved"
