@@ -61,6 +61,15 @@
 static const char cluster_lease_sql[] =
 	"SELECT cluster_lease($1, $2, $3::integer, $4, $5::double precision, "
 	"nullif($6, ''), $7::boolean)";
+/*
+ * The last trap stored for each gained device in the ring's time: what the
+ * previous owner had processed, read before the ring is replayed.
+ */
+static const char cluster_stored_sql[] =
+	"SELECT device_id, (extract(epoch FROM max(at)) * 1000000)::bigint "
+	"FROM events WHERE device_id = ANY ($1::bigint[]) AND source = 'trap' "
+	"AND at > now() - make_interval(secs => $2::integer) GROUP BY 1";
+#define CLUSTER_STORED_SLACK	1000000	/* receive times of two instances */
 static const char cluster_release_sql[] =
 	"SELECT cluster_release($1, $2, $3::bigint[])";
 
@@ -140,6 +149,8 @@ struct cbatch {
 	int64_t			*epochs;
 	size_t			 n;
 	int			 leave;		/* the release of SIGTERM */
+	int64_t			*stored;	/* gain: last trap stored, usec */
+	int			 waiting;	/* gain: answers still to come */
 };
 
 static char cluster_host[128];
@@ -360,18 +371,23 @@ cluster_ring_push(struct cluster *c, struct cdev *d,
  * back into a fresh ring instead of losing them.
  */
 static void
-cluster_ring_replay(struct cluster *c, struct cdev *d)
+cluster_ring_replay(struct cluster *c, struct cdev *d, int64_t stored)
 {
 	struct cring g = d->ring;
-	size_t id = (size_t)(d - c->devs);
+	const struct timeval *t;
 
 	memset(&d->ring, 0, sizeof(d->ring));
 	cluster_ring_trim(c, &g, cluster_mono());
 	while (g.n > 0) {
-		events_submit(c->h, &g.v[g.head].ev);
-		c->st.ring_replayed++;
+		t = &g.v[g.head].ev.time;
+		if ((int64_t)t->tv_sec * 1000000 + t->tv_usec <
+		    stored - CLUSTER_STORED_SLACK)
+			c->st.ring_skipped++;
+		else {
+			events_submit(c->h, &g.v[g.head].ev);
+			c->st.ring_replayed++;
+		}
 		cluster_ring_pop(&g);
-		d = &c->devs[id];	/* a push may have grown devs */
 	}
 	free(g.v);
 }
@@ -415,11 +431,32 @@ cluster_batch_add(struct cbatch *b, const struct cdev *d)
 	b->n++;
 }
 
+/* The batch's ids as a PostgreSQL array literal: "{1,2,3}". */
+static char *
+cluster_id_array(const struct cbatch *b)
+{
+	struct evbuffer *buf = evbuffer_new();
+	size_t i, len;
+	char *arr;
+
+	evbuffer_add(buf, "{", 1);
+	for (i = 0; i < b->n; i++)
+		evbuffer_add_printf(buf, "%s%lld", i ? "," : "",
+		    (long long)b->ids[i]);
+	evbuffer_add(buf, "}", 2);
+	len = evbuffer_get_length(buf);
+	arr = xmalloc(len);
+	evbuffer_remove(buf, arr, len);
+	evbuffer_free(buf);
+	return arr;
+}
+
 static void
 cluster_batch_free(struct cbatch *b)
 {
 	free(b->ids);
 	free(b->epochs);
+	free(b->stored);
 	free(b);
 }
 
@@ -447,6 +484,10 @@ cluster_gained_cb(void *arg)
 	    sizeof(*now_held));
 	size_t i, k = 0;
 
+	if (--b->waiting > 0) {		/* the other answer is to come */
+		free(now_held);
+		return;
+	}
 	for (i = 0; i < b->n; i++) {
 		d = cluster_dev(c, b->ids[i], 0);
 		if (d == NULL || d->state != CDEV_GAINING ||
@@ -455,7 +496,7 @@ cluster_gained_cb(void *arg)
 		d->state = CDEV_HELD;
 		c->st.gained++;
 		now_held[k++] = d->id;
-		cluster_ring_replay(c, d);
+		cluster_ring_replay(c, d, b->stored[i]);
 	}
 	if (k > 0) {
 		log_info("cluster: acting for %zu more device(s)", k);
@@ -465,6 +506,56 @@ cluster_gained_cb(void *arg)
 	free(now_held);
 	cluster_batch_free(b);
 	cluster_arm_expiry(c);
+}
+
+/*
+ * What the previous owner stored. A trap in our ring received more than a
+ * second before its last stored trap was received by it too, and handled:
+ * replaying it would open again what it may have closed since (a raise and
+ * its clear both in the ring). Newer ones are replayed: the raise of an
+ * alarm still open folds into it. Without an answer all is replayed.
+ */
+static void
+cluster_stored_cb(struct store *st, PGresult *res, void *arg)
+{
+	struct cbatch *b = arg;
+	int64_t id;
+	size_t i;
+	int r;
+
+	if (PQresultStatus(res) == PGRES_TUPLES_OK)
+		for (r = 0; r < PQntuples(res); r++) {
+			id = atoll(PQgetvalue(res, r, 0));
+			for (i = 0; i < b->n; i++)
+				if (b->ids[i] == id)
+					b->stored[i] = atoll(PQgetvalue(res,
+					    r, 1));
+		}
+	else
+		log_warnx("cluster: the last stored traps of %zu gained "
+		    "device(s) not read (%s): their rings are replayed whole",
+		    b->n, store_errmsg(res));
+	cluster_gained_cb(b);
+}
+
+/* Devices claimed: read what was stored of them and load their state. */
+static void
+cluster_gain(struct cluster *c, struct cbatch *b)
+{
+	const char *params[2];
+	char ring[16], *arr;
+
+	b->stored = xcalloc(b->n, sizeof(*b->stored));
+	b->waiting = 2;
+	arr = cluster_id_array(b);
+	snprintf(ring, sizeof(ring), "%d", c->ring_sec);
+	params[0] = arr;
+	params[1] = ring;
+	if (store_query(c->h->decide, cluster_stored_sql, 2, params,
+	    cluster_stored_cb, b) != 0)
+		b->waiting--;
+	free(arr);
+	rules_devices_gained(c->h, b->ids, b->n, cluster_gained_cb, b);
 }
 
 /* Leases that ran out here before a round could renew them. */
@@ -488,6 +579,7 @@ cluster_expiry_cb(evutil_socket_t fd, short what, void *arg)
 		ids[n++] = d->id;
 	}
 	if (n > 0) {
+		c->st.held -= n < c->st.held ? n : c->st.held;
 		log_warnx("cluster: the leases of %zu device(s) ran out before "
 		    "they could be renewed (database unreachable?): not acting "
 		    "for them", n);
@@ -551,22 +643,11 @@ cluster_release_send_cb(void *arg)
 {
 	struct cbatch *b = arg;
 	struct cluster *c = b->c;
-	struct evbuffer *buf;
 	const char *params[3];
 	char *arr;
-	size_t i, len;
 	int r;
 
-	buf = evbuffer_new();
-	evbuffer_add(buf, "{", 1);
-	for (i = 0; i < b->n; i++)
-		evbuffer_add_printf(buf, "%s%lld", i ? "," : "",
-		    (long long)b->ids[i]);
-	evbuffer_add(buf, "}", 2);
-	len = evbuffer_get_length(buf);
-	arr = xmalloc(len);
-	evbuffer_remove(buf, arr, len);
-	evbuffer_free(buf);
+	arr = cluster_id_array(b);
 	params[0] = c->name;
 	params[1] = c->token;
 	params[2] = b->leave ? NULL : arr;	/* leaving: all, and not live */
@@ -716,8 +797,7 @@ cluster_apply(struct cluster *c, const json_t *doc)
 	if (gain->n > 0) {
 		log_info("cluster: %zu device(s) claimed; loading their open "
 		    "state", gain->n);
-		rules_devices_gained(c->h, gain->ids, gain->n,
-		    cluster_gained_cb, gain);
+		cluster_gain(c, gain);
 	} else
 		cluster_batch_free(gain);
 	cluster_shed(c, json_integer_value(json_object_get(doc, "excess")));
@@ -788,6 +868,15 @@ cluster_round(struct cluster *c)
 		c->round_again = 1;
 		return;
 	}
+	/*
+	 * Not while the connection is down: a round queued now would run
+	 * after the reconnection and its leases count from now, already run
+	 * out by then. The state watch sends one when it is back.
+	 */
+	if (store_state(c->h->decide) != STORE_UP) {
+		cluster_schedule(c, (int64_t)(c->lease * 1e6 / 3));
+		return;
+	}
 	snprintf(lease, sizeof(lease), "%.3f", c->lease);
 	params[0] = c->name;
 	params[1] = c->token;
@@ -808,6 +897,17 @@ static void
 cluster_round_cb(evutil_socket_t fd, short what, void *arg)
 {
 	cluster_round(arg);
+}
+
+static void
+cluster_state_cb(struct store *st, enum store_state s, void *arg)
+{
+	struct cluster *c = arg;
+
+	if (s == STORE_UP)
+		cluster_schedule(c, 0);
+	else if (s == STORE_DOWN)
+		c->round_busy = 0;	/* the store sends it again, or not */
 }
 
 static void
@@ -846,6 +946,7 @@ cluster_publish(struct cluster *c, int final)
 		{ "ring_kept", c->st.ring_kept },
 		{ "ring_dropped", c->st.ring_dropped },
 		{ "ring_replayed", c->st.ring_replayed },
+		{ "ring_skipped", c->st.ring_skipped },
 		{ "poll_dropped", c->st.poll_dropped },
 		{ "fenced", c->st.fenced },
 	};
@@ -997,6 +1098,7 @@ cluster_start(struct herald *h)
 	stats.tv_usec = 0;
 	event_add(c->ev_stats, &stats);
 	store_listen(h->decide, "cluster", cluster_notify_cb, c);
+	store_watch(h->decide, cluster_state_cb, c);
 	log_info("cluster: instance %s, lease %.1f s, traps of other "
 	    "instances' devices kept %d s", c->name, c->lease, c->ring_sec);
 	cluster_round(c);

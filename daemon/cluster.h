@@ -51,6 +51,7 @@ struct cluster_stats {
 	unsigned long long	rounds, round_errors;
 	unsigned long long	gained, lost, released;
 	unsigned long long	ring_kept, ring_dropped, ring_replayed;
+	unsigned long long	ring_skipped;	/* stored by the previous owner */
 	unsigned long long	poll_dropped;
 	unsigned long long	fenced;		/* writes refused (rules) */
 	size_t			held;		/* leases held now */
