@@ -13,7 +13,7 @@
 . "${top_srcdir:-.}/tests/lib/tap.sh"
 need_db
 command -v jq >/dev/null || skip_all "jq is not installed"
-plan 85
+plan 93
 
 db=$(new_db)
 "$HERALDCTL" db migrate -d "$db" >/dev/null || { fail "migrate"; exit 1; }
@@ -293,6 +293,53 @@ is "notify_subscriber: recent first, the lookup's keys" \
 	"$(printf '%s' "$out" | jq -r -c '[length, (.[0] | keys | join("+")), .[0].kind, .[0].state, .[0].incident_id] | join(",")')" \
 	"1,created_at+delivered_at+incident_id+kind+sent_at+state,outage,delivered,$qi"
 is "notify_subscriber of nobody: []" "$(q "$db" "SELECT notify_subscriber(999999)")" "[]"
+
+# Batches as heraldd sends them (093: notify_results and notify_dlrs take
+# the batch as a set): the same as the per-row calls, in array order also
+# for two elements about one message.
+for i in 1101 1102 1103 1104 1105 1106; do sub $i 24 "{1380000$i}"; done
+park
+bi=$(wi "$(inc b@1 confirmed 1101,1102,1103,1104,1105,1106)")
+b1=$(nid 1101); b2=$(nid 1102); b3=$(nid 1103); b4=$(nid 1104); b5=$(nid 1105); b6=$(nid 1106)
+claim b 10 >/dev/null
+batch=$(jq -n -c --argjson a $b1 --argjson b $b2 --argjson c $b3 --argjson d $b4 '[
+	{id: $a, outcome: "unknown", gateway: null, error: "no answer", retry: 0},
+	{id: $b, outcome: "retry", gateway: "kannel", error: "busy", retry: 30},
+	{id: $a, outcome: "sent", gateway: "kannel", error: null, retry: 0, body: "body b1", segments: 2},
+	{id: $c, outcome: "dead", gateway: "kannel", error: "rejected", retry: 0},
+	{id: $d, outcome: "retry", gateway: "kannel", error: "first", retry: 0},
+	{id: $d, outcome: "sent", gateway: "kannel", error: null, retry: 0, body: "body b4", segments: 1}]')
+is "a batch of results: one count per element" "$(q "$db" "SELECT notify_results('$batch')")" 6
+is "  unknown then sent for one message: sent, the error cleared, the answer's fields" \
+	"$(q "$db" "SELECT state, sent_at IS NOT NULL, gateway, gateway_ref IS NULL, body, segments, last_error IS NULL FROM notifications WHERE id = $b1")" \
+	"sent|t|kannel|t|body b1|2|t"
+is "  retry, dead; retry then sent: queued (the sent found it no longer sending)" \
+	"$(q "$db" "SELECT string_agg(state || ':' || coalesce(reason, '-') || ':' || last_error || ':' || (next_attempt_at > now() + interval '25 seconds'), ',' ORDER BY id) FROM notifications WHERE id IN ($b2, $b3, $b4)")" \
+	"queued:-:busy:true,dead:gave up after 1 attempt:rejected:false,queued:-:first:false"
+batch=$(jq -n -c --argjson b $b2 --argjson c $b3 '[
+	{id: $c, outcome: "sent", gateway: "kannel", error: null, retry: 0, body: "late", segments: 1},
+	{id: $b, outcome: "dead", gateway: "kannel", error: "late", retry: 0}]')
+is "results for messages no longer sending change nothing" \
+	"$(q "$db" "SELECT notify_results('$batch')") $(q "$db" "SELECT string_agg(state || ':' || last_error || ':' || coalesce(body, '-'), ',' ORDER BY id) FROM notifications WHERE id IN ($b2, $b3)")" \
+	"2 queued:busy:-,dead:rejected:-"
+like "an unknown outcome in a batch is refused, nothing of it applied" \
+	"$(err "SELECT notify_results('[{\"id\":$b6,\"outcome\":\"sent\"},{\"id\":$b6,\"outcome\":\"maybe\"}]')") $(nst $b6)" \
+	"unknown outcome maybe.* sending"
+batch=$(jq -n -c --arg a "$(token $b1)" --arg e "$(token $b5)" '[
+	{token: $a, type: 8, text: ""}, {token: "nosuchtoken", type: 1, text: ""},
+	{token: $a, type: 1, text: ""}, {token: $e, type: 16, text: "rejected"},
+	{token: $e, type: 1, text: "delivered"}, {token: $e, type: 4, text: ""}]')
+is "a batch of reports: each answer the state after it, NULL for an unknown token" \
+	"$(q "$db" "SELECT notify_dlrs('$batch')" | jq -c '[.[] | if . == null then null else .state end]')" \
+	'["sent",null,"delivered","failed","failed","failed"]'
+is "  delivered with its time; failed keeps the first report's text" \
+	"$(q "$db" "SELECT string_agg(state || ':' || (delivered_at IS NOT NULL) || ':' || coalesce(last_error, '-'), ',' ORDER BY id) FROM notifications WHERE id IN ($b1, $b5)")" \
+	"delivered:true:-,failed:false:rejected"
+wi "$(inc b@1 resolved 1101,1102,1103,1104,1105,1106)" >/dev/null
+batch=$(jq -n -c --arg f "$(token $b6)" '[{token: $f, type: 8, text: ""}, {token: $f, type: 2, text: "lost"}]')
+is "submitted then failed in one batch after the resolution: the restored notice too, as one by one" \
+	"$(q "$db" "SELECT notify_dlrs('$batch')" | jq -r -c '[.[].state] | join(",")') $(notes "$bi" restored)" \
+	"sent,failed 1101:queued,1106:queued"
 
 # 6. Quiet hours and validity -------------------------------------------------
 
