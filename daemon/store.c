@@ -20,8 +20,15 @@
 #include "store.h"
 #include "xmalloc.h"
 
+/*
+ * Reconnection back-off, seconds. The ceiling is short on purpose: while
+ * the database is away nothing is decided (in a cluster no instance acts
+ * for any device), so a database that is back must be used within
+ * seconds, not half a minute; an attempt every 5 s costs a dead server
+ * nothing.
+ */
 #define STORE_BACKOFF_MIN	0.5
-#define STORE_BACKOFF_MAX	30.0
+#define STORE_BACKOFF_MAX	5.0
 #define STORE_COPY_CHUNK	65536
 #define STORE_STALL_DEFAULT	30	/* seconds */
 
