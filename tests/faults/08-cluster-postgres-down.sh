@@ -69,6 +69,11 @@ all_logs_since() {
 	for i in 1 2 3; do log_since "$i" | grep -Eq -- "$1" || return 1; done
 }
 
+# cm I NAME: instance I's metric, -1000 when it cannot be read (a number
+# for $(( )): a bad operand there ends the script)
+cm() { local v; v=$(cl_metric "$1" "$2"); echo "${v:--1000}"; }
+held_sum() { echo $(( $(cm 1 herald_cluster_held) + $(cm 2 herald_cluster_held) + $(cm 3 herald_cluster_held) )); }
+
 # 1. The first fault: six ONUs of one OLT lose their power.
 A=$(cl_owner olt1)
 A_dev=olt1
@@ -102,7 +107,7 @@ ok "every instance says its leases ran out before they could be renewed" \
 	"cluster: the leases of [0-9]+ device\\(s\\) ran out before they could be renewed"
 ran_out=$(for i in 1 2 3; do log_since "$i" | grep -m1 "ran out before" | awk '{print $1, $2}'; done | tr '\n' ';')
 diag "ran out at: $ran_out (PostgreSQL stopped at $(date -d "@${stop_at%.*}" +%T).${stop_at#*.})"
-held_down=$(( $(cl_metric 1 herald_cluster_held) + $(cl_metric 2 herald_cluster_held) + $(cl_metric 3 herald_cluster_held) ))
+held_down=$(held_sum)
 is "  and none of them acts for a device any more (herald_cluster_held)" "$held_down" 0
 # The new fault, on a port of a device another instance held, and the
 # first fault's clear: every instance keeps them in its rings.
@@ -111,11 +116,12 @@ sim restore "$A_dev" >/dev/null
 sim wait >/dev/null
 kept() {
 	local i n=0
-	for i in 1 2 3; do n=$((n + $(cl_metric "$i" herald_cluster_ring_kept))); done
+	for i in 1 2 3; do n=$((n + $(cm "$i" herald_cluster_ring_kept))); done
 	[ "$n" -gt 0 ]
 }
 ok "  the traps meanwhile go to the rings (herald_cluster_ring_kept)" wait_for 10 kept
-sleep $((DOWN - (SECONDS - down_at)))
+left=$((DOWN - (SECONDS - down_at))); [ "$left" -gt 0 ] && sleep "$left"
+diag "herald_cluster_held after $((SECONDS - down_at)) s without the database: n1=$(cl_metric 1 herald_cluster_held) n2=$(cl_metric 2 herald_cluster_held) n3=$(cl_metric 3 herald_cluster_held)"
 ok "  nobody crashed in $((SECONDS - down_at)) s without the database" \
 	eval 'alive "$(cl_pid 1)" && alive "$(cl_pid 2)" && alive "$(cl_pid 3)"'
 
@@ -156,9 +162,9 @@ diag "two each after $((SECONDS - up_at)) s: $(cl_counts)"
 again=$(for i in 1 2 3; do log_since "$i" | grep "ran out before" | sed "s/^/n$i /"; done)
 is "  no lease claimed after the reconnection runs out at once (logs since PostgreSQL is back)" \
 	"$again" ""
-is "  none twice (leases, and what the instances say they hold)" \
-	"$(q "$DB" "SELECT count(*) || ' ' || count(DISTINCT device_id) FROM device_leases WHERE $cl_live") $(( $(cl_metric 1 herald_cluster_held) + $(cl_metric 2 herald_cluster_held) + $(cl_metric 3 herald_cluster_held) ))" \
-	"6 6 6"
+none_twice() { [ "$(q "$DB" "SELECT count(*) || ' ' || count(DISTINCT device_id) FROM device_leases WHERE $cl_live") $(held_sum)" = "6 6 6" ]; }
+ok_or_dump "  none twice (live leases, and what the instances say they hold: $(q "$DB" "SELECT count(*) || ' ' || count(DISTINCT device_id) FROM device_leases WHERE $cl_live") $(held_sum))" \
+	within 5 none_twice
 is "  every epoch grew (a new claim each, in cluster_moves)" \
 	"$(q "$DB" "SELECT count(*) FROM device_leases l WHERE l.epoch > (SELECT split_part(x, ':', 2)::bigint FROM unnest(string_to_array('$epochs_before', ' ')) x WHERE split_part(x, ':', 1)::bigint = l.device_id) AND EXISTS (SELECT 1 FROM cluster_moves m WHERE m.device_id = l.device_id AND m.epoch = l.epoch AND m.at > to_timestamp($stop_at))")" 6
 diag "moves since the stop: $(cl_moves "m.at > to_timestamp($stop_at)" | tr '\n' ';')"
@@ -168,7 +174,7 @@ ok_or_dump "the fibre cut during the outage is an incident on $B_dev" wait_for 3
 ok_or_dump "  each of its 8 subscribers gets one outage text (and nobody else a second)" \
 	wait_once_each outage "$TEST_TMP/phones.ab" 40
 ok_or_dump "the first fault resolves" wait_for 30 eval \
-	'[ "$(q "$DB" "SELECT count(*) FROM incidents WHERE device_id = $a_id AND state <> '"'resolved'"'")" = 0 ]'
+	'[ "$(q "$DB" "SELECT count(*) FROM incidents WHERE device_id = $a_id AND state IN ('"'suspected', 'confirmed'"')")" = 0 ]'
 ok_or_dump "  one restored text to each of its 6 subscribers, and to no one else" \
 	wait_once_each restored "$TEST_TMP/phones.a" 40
 sleep 3
@@ -177,7 +183,8 @@ is "  the power cut's alarms: 6 rows on $A_dev, all cleared (a replayed old rais
 diag "alarms on $B_dev: $(q "$DB" "SELECT kind || ':' || state || ':' || count(*) FROM alarms WHERE device_id = $b_id GROUP BY kind, state ORDER BY 1" | tr '\n' ' ')"
 is "settled: still one outage text each, none elsewhere (6 + 8)" \
 	"$(once_each outage "$TEST_TMP/phones.ab") $(outage_sms)" "missing=0 twice=0 stray=0 14"
-is "  incidents opened once: $A_dev as before, one on $B_dev; no duplicates" \
+diag "incidents: $(q "$DB" "SELECT id || ' ' || d.name || ' ' || scope_key || ' ' || state || ' ' || coalesce(cause, '-') || ' ' || affected_accounts FROM incidents i JOIN devices d ON d.id = i.device_id ORDER BY i.id" | tr '\n' ';')"
+is "  incidents opened once: $A_dev as before (no new one, not even transient), one on $B_dev; no duplicates" \
 	"$(q "$DB" "SELECT count(*) FROM incidents WHERE device_id = $a_id") $(q "$DB" "SELECT count(*) FROM incidents WHERE device_id = $b_id") $(dup_rows)" \
 	"$incidents_a 1 0 0 0"
 fenced=$(cl_fenced)
@@ -187,7 +194,7 @@ replayed=0
 for i in 1 2 3; do
 	r=$(cl_metric "$i" herald_cluster_ring_replayed)
 	diag "n$i: ring_kept=$(cl_metric "$i" herald_cluster_ring_kept) ring_replayed=$r gained=$(cl_metric "$i" herald_cluster_gained) lost=$(cl_metric "$i" herald_cluster_lost)"
-	replayed=$((replayed + ${r:-0}))
+	[ -n "$r" ] && replayed=$((replayed + r))
 done
 ok "the rings were replayed (ring_replayed > 0: $replayed)" test "$replayed" -gt 0
 ok "the three heraldd are running" \
