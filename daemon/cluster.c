@@ -66,12 +66,15 @@ static const char cluster_lease_sql[] =
  * previous owner had processed, read before the ring is replayed.
  */
 static const char cluster_stored_sql[] =
-	"SELECT device_id, (extract(epoch FROM max(at)) * 1000000)::bigint "
-	"FROM events WHERE device_id = ANY ($1::bigint[]) AND source = 'trap' "
-	"AND at > now() - make_interval(secs => $2::integer) GROUP BY 1";
+	"SELECT l.device_id, (extract(epoch FROM greatest(l.processed_until, "
+	"(SELECT max(e.at) FROM events e WHERE e.device_id = l.device_id AND "
+	"e.source = 'trap' AND e.at > now() - make_interval(secs => "
+	"$2::integer)))) * 1000000)::bigint FROM device_leases l "
+	"WHERE l.device_id = ANY ($1::bigint[])";
 #define CLUSTER_STORED_SLACK	1000000	/* receive times of two instances */
 static const char cluster_release_sql[] =
-	"SELECT cluster_release($1, $2, $3::bigint[])";
+	"SELECT cluster_release($1, $2, $3::bigint[], $4::bigint[], "
+	"$5::boolean)";
 
 static cfg_opt_t cluster_opts[] = {
 	CFG_BOOL("enabled", cfg_false, CFGF_NONE),
@@ -108,6 +111,7 @@ struct cdev {
 	int64_t			 valid_until;	/* monotonic microseconds */
 	enum cdev_state		 state;
 	int			 seen;		/* in the last round's leases */
+	int64_t			 processed;	/* last trap handled: its time */
 	struct cring		 ring;
 };
 
@@ -397,12 +401,17 @@ cluster_accept(struct herald *h, const struct herald_event *ev)
 {
 	struct cluster *c = h->cluster;
 	struct cdev *d;
+	int64_t t;
 
 	if (c == NULL || !c->enabled || ev->device_id <= 0)
 		return 1;
 	d = cluster_dev(c, ev->device_id, 1);
-	if (cluster_dev_acts(d, cluster_mono()))
+	if (cluster_dev_acts(d, cluster_mono())) {
+		t = (int64_t)ev->time.tv_sec * 1000000 + ev->time.tv_usec;
+		if (ev->source == EVENT_SOURCE_TRAP && t > d->processed)
+			d->processed = t;
 		return 1;
+	}
 	if (ev->source == EVENT_SOURCE_TRAP)
 		cluster_ring_push(c, d, ev);
 	else
@@ -643,17 +652,39 @@ cluster_release_send_cb(void *arg)
 {
 	struct cbatch *b = arg;
 	struct cluster *c = b->c;
-	const char *params[3];
-	char *arr;
+	const char *params[5];
+	struct evbuffer *buf;
+	struct cdev *d;
+	char *arr, *upto;
+	size_t i, len;
 	int r;
 
 	arr = cluster_id_array(b);
+	/* What we handled of each: the next owner replays only newer traps. */
+	buf = evbuffer_new();
+	evbuffer_add(buf, "{", 1);
+	for (i = 0; i < b->n; i++) {
+		d = cluster_dev(c, b->ids[i], 0);
+		if (d != NULL && d->processed > 0)
+			evbuffer_add_printf(buf, "%s%lld", i ? "," : "",
+			    (long long)d->processed);
+		else
+			evbuffer_add_printf(buf, "%sNULL", i ? "," : "");
+	}
+	evbuffer_add(buf, "}", 2);
+	len = evbuffer_get_length(buf);
+	upto = xmalloc(len);
+	evbuffer_remove(buf, upto, len);
+	evbuffer_free(buf);
 	params[0] = c->name;
 	params[1] = c->token;
-	params[2] = b->leave ? NULL : arr;	/* leaving: all, and not live */
-	r = store_query(c->h->decide, cluster_release_sql, 3, params,
+	params[2] = arr;
+	params[3] = upto;
+	params[4] = b->leave ? "true" : "false";  /* leaving: no longer live */
+	r = store_query(c->h->decide, cluster_release_sql, 5, params,
 	    cluster_release_done_cb, b);
 	free(arr);
+	free(upto);
 	if (r != 0) {
 		log_warnx("cluster: database queue full: %zu lease(s) run out "
 		    "instead of being given back", b->n);

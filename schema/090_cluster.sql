@@ -32,8 +32,11 @@ CREATE TABLE device_leases (
 	epoch		bigint NOT NULL DEFAULT 0,
 	expires_at	timestamptz NOT NULL DEFAULT '-infinity',
 	claimed_at	timestamptz,
-	renewed_at	timestamptz
+	renewed_at	timestamptz,
+	processed_until	timestamptz
 );
+COMMENT ON COLUMN device_leases.processed_until IS
+	'receive time of the last trap its last owner handled, given with a release';
 CREATE INDEX device_leases_owner ON device_leases (owner);
 COMMENT ON TABLE device_leases IS
 	'which heraldd instance acts for a device, until when, and its epoch';
@@ -62,7 +65,7 @@ CREATE TABLE cluster_moves (
 	to_owner	text,
 	epoch		bigint NOT NULL,
 	reason		text NOT NULL CHECK (reason IN ('claimed', 'taken over',
-	    'released', 'restarted'))
+	    'released', 'restarted', 'reclaimed'))
 );
 CREATE INDEX cluster_moves_at ON cluster_moves (at);
 
@@ -182,6 +185,8 @@ BEGIN
 			    to_owner, epoch, reason)
 			SELECT t.device_id, o.owner, p_instance, t.epoch,
 			    CASE WHEN o.owner IS NULL THEN 'claimed'
+			    WHEN o.owner = p_instance AND o.owner_token =
+				p_token THEN 'reclaimed'
 			    WHEN o.owner = p_instance THEN 'restarted'
 			    ELSE 'taken over' END
 			FROM taken t JOIN old o USING (device_id))
@@ -224,18 +229,30 @@ $$;
 
 -- Give leases back (more than the share, a drain, a clean shutdown): the
 -- lease expires now, keeps its epoch, and the next claimer adds one.
--- Only leases this run holds; returns how many. Without a list (NULL) the
--- instance is leaving: all of them, and it no longer counts as live, so
--- the others' shares grow at once.
+-- Only leases this run holds; returns how many. p_processed_us gives, per
+-- device, the receive time (microseconds since the epoch) of the last
+-- trap this instance handled for it: the next owner replays only newer
+-- ones from its ring. Leaving (p_leaving, or no list: all of them), the
+-- instance no longer counts as live, so the others' shares grow at once.
 CREATE FUNCTION cluster_release(p_instance text, p_token text,
-    p_devices bigint[]) RETURNS integer
+    p_devices bigint[], p_processed_us bigint[] DEFAULT NULL,
+    p_leaving boolean DEFAULT NULL) RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
-	n	integer;
+	n		integer;
+	v_leaving	boolean := coalesce(p_leaving, p_devices IS NULL);
 BEGIN
-	WITH r AS (
-		UPDATE device_leases SET expires_at = now(), owner = NULL,
-		    owner_token = NULL
+	WITH p AS (
+		SELECT d.id, to_timestamp(t.us / 1e6) AS upto
+		FROM unnest(p_devices) WITH ORDINALITY AS d(id, i)
+		LEFT JOIN unnest(p_processed_us) WITH ORDINALITY AS t(us, i)
+		    USING (i)),
+	r AS (
+		UPDATE device_leases l SET expires_at = now(), owner = NULL,
+		    owner_token = NULL,
+		    processed_until = coalesce(greatest(l.processed_until,
+			(SELECT p.upto FROM p WHERE p.id = l.device_id)),
+			l.processed_until)
 		WHERE owner = p_instance AND owner_token = p_token AND
 		    (p_devices IS NULL OR device_id = ANY (p_devices))
 		RETURNING device_id, epoch)
@@ -243,11 +260,11 @@ BEGIN
 	    reason)
 	SELECT device_id, p_instance, NULL, epoch, 'released' FROM r;
 	GET DIAGNOSTICS n = ROW_COUNT;
-	IF p_devices IS NULL THEN
+	IF v_leaving THEN
 		UPDATE instances SET cluster_seen = NULL
 		WHERE name = p_instance AND token = p_token;
 	END IF;
-	IF n > 0 OR p_devices IS NULL THEN
+	IF n > 0 OR v_leaving THEN
 		PERFORM pg_notify('cluster', p_instance);
 	END IF;
 	RETURN n;

@@ -41,26 +41,6 @@ phones_under() {
 		AND b.frame = $2 AND b.slot = $3 AND p.port = $4
 		AND o.onu_id BETWEEN ${5:-0} AND ${6:-100000} ORDER BY 1"
 }
-# once_each KIND FILE: every phone in FILE got exactly one KIND text, and
-# no other phone got any: prints "missing=N twice=N stray=N"
-once_each() {
-	sms_by_kind "$1" >"$TEST_TMP/got.$1"
-	awk 'FNR == NR { want[$1] = 1; next }
-		{ got[$1] = $2 }
-		END {
-			for (p in want) { if (!(p in got)) miss++; else if (got[p] > 1) twice++ }
-			for (p in got) if (!(p in want)) stray++
-			printf "missing=%d twice=%d stray=%d\n", miss, twice, stray
-			exit (miss + twice + stray) > 0
-		}' "$2" "$TEST_TMP/got.$1"
-}
-wait_once_each() {
-	local end=$((SECONDS + $3))
-	until once_each "$1" "$2" >/dev/null 2>&1; do
-		[ $SECONDS -ge $end ] && return 1
-		sleep 0.5
-	done
-}
 # Log lines of instance I written since the mark (log_mark I).
 log_mark() { eval "CL_MARK_$1=$(stat -c %s "$(cl_log "$1")")"; }
 log_since() { tail -c +$(( $(eval echo "\$CL_MARK_$1") + 1 )) "$(cl_log "$1")"; }
@@ -91,7 +71,7 @@ sim wait >/dev/null
 ok_or_dump "  its incident opens" wait_for 30 eval \
 	'[ "$(q "$DB" "SELECT count(*) FROM incidents WHERE device_id = $a_id AND state IN ('"'suspected', 'confirmed'"')")" -ge 1 ]'
 ok_or_dump "  one outage text to each of its 6 subscribers" \
-	wait_once_each outage "$TEST_TMP/phones.a" 40
+	wait_once_in outage "$TEST_TMP/phones.a" 40
 wait_for 20 outbox_idle
 epochs_before=$(q "$DB" "SELECT string_agg(device_id || ':' || epoch, ' ' ORDER BY device_id) FROM device_leases")
 incidents_a=$(q "$DB" "SELECT count(*) FROM incidents WHERE device_id = $a_id")
@@ -174,17 +154,17 @@ diag "moves since the stop: $(cl_moves "m.at > to_timestamp($stop_at)" | tr '\n'
 ok_or_dump "the fibre cut during the outage is an incident on $B_dev" wait_for 30 eval \
 	'[ "$(q "$DB" "SELECT count(*) FROM incidents WHERE device_id = $b_id AND state IN ('"'suspected', 'confirmed'"')")" -ge 1 ]'
 ok_or_dump "  each of its 8 subscribers gets one outage text (and nobody else a second)" \
-	wait_once_each outage "$TEST_TMP/phones.ab" 40
+	wait_once_in outage "$TEST_TMP/phones.ab" 40
 ok_or_dump "the first fault resolves" wait_for 30 eval \
 	'[ "$(q "$DB" "SELECT count(*) FROM incidents WHERE device_id = $a_id AND state IN ('"'suspected', 'confirmed'"')")" = 0 ]'
 ok_or_dump "  one restored text to each of its 6 subscribers, and to no one else" \
-	wait_once_each restored "$TEST_TMP/phones.a" 40
+	wait_once_in restored "$TEST_TMP/phones.a" 40
 sleep 3
 is "  the power cut's alarms: 6 rows on $A_dev, all cleared (a replayed old raise is no new alarm)" \
 	"$(q "$DB" "SELECT count(*) || ' ' || count(*) FILTER (WHERE state = 'cleared') FROM alarms WHERE device_id = $a_id AND kind = 'onu.dying_gasp'")" "6 6"
 diag "alarms on $B_dev: $(q "$DB" "SELECT kind || ':' || state || ':' || count(*) FROM alarms WHERE device_id = $b_id GROUP BY kind, state ORDER BY 1" | tr '\n' ' ')"
 is "settled: still one outage text each, none elsewhere (6 + 8)" \
-	"$(once_each outage "$TEST_TMP/phones.ab") $(outage_sms)" "missing=0 twice=0 stray=0 14"
+	"$(once_in outage "$TEST_TMP/phones.ab") $(outage_sms)" "missing=0 twice=0 stray=0 14"
 diag "incidents: $(q "$DB" "SELECT id || ' ' || d.name || ' ' || scope_key || ' ' || state || ' ' || coalesce(cause, '-') || ' ' || affected_accounts FROM incidents i JOIN devices d ON d.id = i.device_id ORDER BY i.id" | tr '\n' ';')"
 is "  incidents opened once: $A_dev as before (no new one, not even transient), one on $B_dev; no duplicates" \
 	"$(q "$DB" "SELECT count(*) FROM incidents WHERE device_id = $a_id") $(q "$DB" "SELECT count(*) FROM incidents WHERE device_id = $b_id") $(dup_rows)" \

@@ -38,7 +38,9 @@
 #                       comma separated), one a line, sorted
 #   each_once KIND DEVS every phone under DEVS got exactly one KIND text and
 #                       no other phone got any (prints the mismatches);
-#                       wait_each_once KIND DEVS SECONDS until it holds
+#                       wait_each_once KIND DEVS SECONDS until it holds;
+#                       once_in / wait_once_in: the same for the phones
+#                       listed in a file
 #
 # The instances are SIGCONTed before the test's clean-up, which would
 # otherwise wait forever for a stopped process to take its SIGTERM.
@@ -311,9 +313,10 @@ phones_of() {
 		JOIN devices d ON d.id = b.device_id WHERE d.name IN ($list) ORDER BY 1"
 }
 
-# each_once KIND DEVICES: prints "missing=N twice=N stray=N"; true when all 0.
-each_once() {
-	phones_of "$2" >"$TEST_TMP/want.phones"
+# once_in KIND FILE: every phone listed in FILE got exactly one KIND text
+# and no other phone got any: prints "missing=N twice=N stray=N"; true
+# when all 0.
+once_in() {
 	sms_by_kind "$1" >"$TEST_TMP/got.phones"
 	awk 'FNR == NR { want[$1] = 1; next }
 		{ got[$1] = $2 }
@@ -322,16 +325,27 @@ each_once() {
 			for (p in got) if (!(p in want)) stray++
 			printf "missing=%d twice=%d stray=%d\n", miss, twice, stray
 			exit (miss + twice + stray) > 0
-		}' "$TEST_TMP/want.phones" "$TEST_TMP/got.phones"
+		}' "$2" "$TEST_TMP/got.phones"
 }
 
-# wait_each_once KIND DEVICES SECONDS: until each_once holds (by the clock).
-wait_each_once() {
+# each_once KIND DEVICES: once_in for the phones under those devices.
+each_once() {
+	phones_of "$2" >"$TEST_TMP/want.phones"
+	once_in "$1" "$TEST_TMP/want.phones"
+}
+
+# wait_once_in KIND FILE SECONDS, wait_each_once KIND DEVICES SECONDS:
+# until it holds (by the clock).
+wait_once_in() {
 	local end=$((SECONDS + $3))
-	until each_once "$1" "$2" >/dev/null 2>&1; do
+	until once_in "$1" "$2" >/dev/null 2>&1; do
 		[ $SECONDS -ge $end ] && return 1
 		sleep 0.5
 	done
+}
+wait_each_once() {
+	phones_of "$2" >"$TEST_TMP/want.phones"
+	wait_once_in "$1" "$TEST_TMP/want.phones" "$3"
 }
 
 # The alarms of one kind raised (open) on these devices, from the alarms

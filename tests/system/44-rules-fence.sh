@@ -12,7 +12,7 @@
 . "${top_srcdir:-.}/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/traps.sh"
 need_db
-plan 29
+plan 30
 
 db=$(new_db)
 "$HERALDCTL" db migrate -d "$db" >/dev/null || { fail "migrate"; exit 1; }
@@ -100,7 +100,9 @@ is "  the newer keeps its leases, epoch 2" \
 # 3. Released: nobody holds device 1; a standalone write passes, the
 # instance that let it go is refused.
 is "a releases device 1" \
-	"$(q "$db" "SELECT cluster_release('a', 'ta2', ARRAY[1]::bigint[])")" 1
+	"$(q "$db" "SELECT cluster_release('a', 'ta2', ARRAY[1]::bigint[], ARRAY[1767225600000000]::bigint[])")" 1
+is "  saying up to which trap it handled it, for the next owner's replay" \
+	"$(q "$db" "SELECT processed_until = '2026-01-01T00:00:00Z', owner IS NULL FROM device_leases WHERE device_id = 1")" "t|t"
 is "a standalone write for a released device is stored" \
 	"$(wa "[$(alarm 1 device.power raised 0)]" NULL)" "1|0"
 is "the former owner's write is refused" \
