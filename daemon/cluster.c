@@ -82,6 +82,7 @@ static cfg_opt_t cluster_opts[] = {
 	CFG_FLOAT("lease", 10, CFGF_NONE),
 	CFG_INT("ring", 60, CFGF_NONE),
 	CFG_INT("ring_max", 8192, CFGF_NONE),
+	CFG_INT("ring_total_max", 1000000, CFGF_NONE),
 	CFG_STR("api_url", "", CFGF_NONE),
 	CFG_INT("stats_interval", 60, CFGF_NONE),
 	CFG_END()
@@ -125,6 +126,8 @@ struct cluster {
 	int64_t			 margin;	/* microseconds */
 	int			 ring_sec;
 	size_t			 ring_max;
+	size_t			 ring_total_max;
+	size_t			 ring_total;	/* traps in all the rings */
 	char			*api_url;
 	struct hmap_u64		 map;		/* device id -> devs index */
 	struct cdev		*devs;
@@ -241,6 +244,19 @@ cluster_dev(struct cluster *c, int64_t id, int create)
 	return &c->devs[c->ndevs++];
 }
 
+/* Leases held now (or being loaded), for the gauge. */
+static size_t
+cluster_held(const struct cluster *c)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < c->ndevs; i++)
+		if (c->devs[i].state == CDEV_HELD ||
+		    c->devs[i].state == CDEV_GAINING)
+			n++;
+	return n;
+}
+
 static int
 cluster_dev_acts(const struct cdev *d, int64_t now)
 {
@@ -302,11 +318,12 @@ cluster_ring_ev_free(struct cring_ev *r)
 }
 
 static void
-cluster_ring_pop(struct cring *g)
+cluster_ring_pop(struct cluster *c, struct cring *g)
 {
 	cluster_ring_ev_free(&g->v[g->head]);
 	g->head = (g->head + 1) % g->cap;
 	g->n--;
+	c->ring_total--;
 }
 
 /* Drop what is older than the ring's time; free an empty ring. */
@@ -316,7 +333,7 @@ cluster_ring_trim(struct cluster *c, struct cring *g, int64_t now)
 	int64_t oldest = now - (int64_t)c->ring_sec * 1000000;
 
 	while (g->n > 0 && g->v[g->head].at < oldest)
-		cluster_ring_pop(g);
+		cluster_ring_pop(c, g);
 	if (g->n == 0 && g->cap > 0) {
 		free(g->v);
 		memset(g, 0, sizeof(*g));
@@ -335,12 +352,21 @@ cluster_ring_push(struct cluster *c, struct cdev *d,
 
 	cluster_ring_trim(c, g, now);
 	if (g->n == c->ring_max) {
-		cluster_ring_pop(g);
+		cluster_ring_pop(c, g);
 		if (log_ratelimit(&c->rl, 1))
 			log_warnx("cluster: device %lld: more than %zu traps "
 			    "in %d s kept for a takeover; the oldest dropped",
 			    (long long)d->id, c->ring_max, c->ring_sec);
 		c->st.ring_dropped++;
+	} else if (c->ring_total >= c->ring_total_max) {
+		/* All the rings together: memory is bounded (~600 B a trap). */
+		if (log_ratelimit(&c->rl, 1))
+			log_warnx("cluster: %zu traps kept for takeovers in all "
+			    "(ring_total_max): dropping", c->ring_total);
+		c->st.ring_dropped++;
+		if (g->n == 0)
+			return;
+		cluster_ring_pop(c, g);
 	}
 	if (g->n == g->cap) {
 		ncap = g->cap ? g->cap * 2 : 16;
@@ -366,6 +392,7 @@ cluster_ring_push(struct cluster *c, struct cdev *d,
 	r->ev.rule = cluster_dup(ev->rule);
 	r->ev.varbinds = cluster_dup(ev->varbinds);
 	g->n++;
+	c->ring_total++;
 	c->st.ring_kept++;
 }
 
@@ -391,7 +418,7 @@ cluster_ring_replay(struct cluster *c, struct cdev *d, int64_t stored)
 			events_submit(c->h, &g.v[g.head].ev);
 			c->st.ring_replayed++;
 		}
-		cluster_ring_pop(&g);
+		cluster_ring_pop(c, &g);
 	}
 	free(g.v);
 }
@@ -588,7 +615,7 @@ cluster_expiry_cb(evutil_socket_t fd, short what, void *arg)
 		ids[n++] = d->id;
 	}
 	if (n > 0) {
-		c->st.held -= n < c->st.held ? n : c->st.held;
+		c->st.held = cluster_held(c);
 		log_warnx("cluster: the leases of %zu device(s) ran out before "
 		    "they could be renewed (database unreachable?): not acting "
 		    "for them", n);
@@ -821,10 +848,7 @@ cluster_apply(struct cluster *c, const json_t *doc)
 	c->st.share = (size_t)json_integer_value(json_object_get(doc,
 	    "share"));
 	c->st.live = (size_t)json_integer_value(json_object_get(doc, "live"));
-	for (c->st.held = 0, i = 0; i < c->ndevs; i++)
-		if (c->devs[i].state == CDEV_HELD ||
-		    c->devs[i].state == CDEV_GAINING)
-			c->st.held++;
+	c->st.held = cluster_held(c);
 	if (gain->n > 0) {
 		log_info("cluster: %zu device(s) claimed; loading their open "
 		    "state", gain->n);
@@ -968,7 +992,7 @@ cluster_publish(struct cluster *c, int final)
 	struct stats_counter v[] = {
 		{ "rounds", c->st.rounds },
 		{ "round_errors", c->st.round_errors },
-		{ "held", c->st.held },
+		{ "held", cluster_held(c) },
 		{ "share", c->st.share },
 		{ "live", c->st.live },
 		{ "gained", c->st.gained },
@@ -1074,6 +1098,10 @@ cluster_check(cfg_t *root)
 	if (cfg_getint(sec, "ring_max") < 1 ||
 	    cfg_getint(sec, "ring_max") > 1000000)
 		conf_error(sec, "cluster: ring_max must be 1 to 1000000");
+	if (cfg_getint(sec, "ring_total_max") < 1 ||
+	    cfg_getint(sec, "ring_total_max") > 100000000)
+		conf_error(sec, "cluster: ring_total_max must be 1 to "
+		    "100000000");
 	if (cfg_getint(sec, "stats_interval") <= 0)
 		conf_error(sec, "cluster: stats_interval must be positive");
 	if (n != NULL && strlen(n) >= sizeof(((struct cluster *)0)->name))
@@ -1103,6 +1131,7 @@ cluster_start(struct herald *h)
 		c->margin = 1000000;
 	c->ring_sec = (int)cfg_getint(sec, "ring");
 	c->ring_max = (size_t)cfg_getint(sec, "ring_max");
+	c->ring_total_max = (size_t)cfg_getint(sec, "ring_total_max");
 	c->api_url = xstrdup(cfg_getstr(sec, "api_url"));
 	c->stats_interval = (int)cfg_getint(sec, "stats_interval");
 	snprintf(c->pid, sizeof(c->pid), "%ld", (long)getpid());
@@ -1166,7 +1195,7 @@ cluster_stop(struct herald *h)
 		event_free(c->ev_stats);
 		for (i = 0; i < c->ndevs; i++) {
 			while (c->devs[i].ring.n > 0)
-				cluster_ring_pop(&c->devs[i].ring);
+				cluster_ring_pop(c, &c->devs[i].ring);
 			free(c->devs[i].ring.v);
 		}
 		free(c->devs);

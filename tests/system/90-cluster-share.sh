@@ -27,8 +27,12 @@ is "40 subscribers under 10 OLTs" "$NSUBS" 40
 ok "every device gets a live lease" wait_for 30 eval '[ "$(cl_unowned)" = 0 ]'
 ok_or_dump "  shared by the three, balanced within one (by count)" wait_for 30 cl_balanced
 diag "leases: $(cl_counts)"
+# The gauges are published every stats_interval (1 s here).
+held_of() { local v; v=$(cl_metric "$1" herald_cluster_held); echo "${v:-0}"; }
+held_sum() { echo $(( $(held_of 1) + $(held_of 2) + $(held_of 3) )); }
+wait_for 3 eval '[ "$(held_sum)" = 10 ]'
 is "  none twice: each device has one owner, and the three hold 10 in all by their own count" \
-	"$(q "$DB" "SELECT count(*), count(DISTINCT device_id) FROM device_leases WHERE $cl_live") $(( $(cl_metric 1 herald_cluster_held) + $(cl_metric 2 herald_cluster_held) + $(cl_metric 3 herald_cluster_held) ))" \
+	"$(q "$DB" "SELECT count(*), count(DISTINCT device_id) FROM device_leases WHERE $cl_live") $(held_sum)" \
 	"10|10 10"
 moves=$(q "$DB" "SELECT count(*) FROM cluster_moves")
 sleep $((CLUSTER_LEASE * 2 + 1))
