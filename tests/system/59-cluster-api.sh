@@ -66,8 +66,7 @@ q "$db" "SELECT stored, fenced FROM rules_write_incidents(jsonb_build_array(json
 	'state', 'suspected', 'title', 'stale', 'opened_at', now())), 'herald-b')" >/dev/null
 is "a refused write is counted in fenced" "$(j "$(call cluster admin '{}')" '[.fenced.total, .fenced.entries]')" '[1,1]'
 
-# herald-b, in a cluster. With the real cluster.c the configuration names
-# it; before that is merged, daemon/cluster_stub.c reads the environment.
+# herald-b, in a cluster.
 NOC=$(api_token "$db" zhang.wei noc)
 CS=$(api_token "$db" li.na cs)
 ADM=$(api_token "$db" root admin)
@@ -80,10 +79,6 @@ cluster {
 	name = \"herald-b\"
 	lease = 10
 }"
-if ! "$HERALDD" -n -c "$TEST_TMP/b.conf" >/dev/null 2>&1; then
-	sed -i '/^cluster {/,/^}/d' "$TEST_TMP/b.conf"
-	export HERALD_CLUSTER_STUB=herald-b HERALD_CLUSTER_STUB_OWNS=2
-fi
 api=$(sed -n 's/^\tlisten = "\(.*\)"$/\1/p' "$TEST_TMP/b.conf")
 start_heraldd "$TEST_TMP/b.conf" "$TEST_TMP/b.log"
 ok "herald-b starts in cluster mode" wait_log "$TEST_TMP/b.log" \
@@ -164,8 +159,8 @@ ok "its end: herald-b's lookup has no outage within a second" wait_for 1 bash -c
 	"curl -s -H 'Authorization: Bearer $CS' 'http://$api/api/v1/lookup?account=acct101' | grep -q '\"in_outage\":false'"
 ok "  and the stream says resolved" wait_for 1 grep -q "\"uid\":\"1:p0/1/3@1\",\"id\":$inc,\"state\":\"resolved\"" "$TEST_TMP/stream"
 # olt-b is herald-b's: its engine is the truth there. A row written behind
-# its back (stored by a standalone writer while the stub holds no real
-# lease, or fenced with the real cluster.c) is not added from the database.
+# its back (a standalone writer: fenced, since herald-b holds the lease) is
+# not added from the database.
 q "$db" "SELECT stored FROM rules_write_incidents(jsonb_build_array(jsonb_build_object(
 	'uid', '2:p0/1/3@1', 'scope_key', '2:p0/1/3', 'scope', 'port', 'device_id', 2,
 	'epoch', 0, 'frame', 0, 'slot', 1, 'port', 3, 'state', 'confirmed',
