@@ -88,6 +88,18 @@ static cfg_opt_t cluster_opts[] = {
 	CFG_END()
 };
 
+/* Counters for the stats line, collector_stats and /metrics. */
+struct cluster_stats {
+	unsigned long long	rounds, round_errors;
+	unsigned long long	gained, lost, released;
+	unsigned long long	ring_kept, ring_dropped, ring_replayed;
+	unsigned long long	ring_skipped;	/* stored by the previous owner */
+	unsigned long long	poll_dropped;
+	unsigned long long	fenced;		/* writes refused (rules) */
+	size_t			share;		/* last computed share */
+	size_t			live;		/* live instances seen */
+};
+
 /* A trap kept for a device another instance holds; strings owned. */
 struct cring_ev {
 	struct herald_event	 ev;
@@ -615,7 +627,6 @@ cluster_expiry_cb(evutil_socket_t fd, short what, void *arg)
 		ids[n++] = d->id;
 	}
 	if (n > 0) {
-		c->st.held = cluster_held(c);
 		log_warnx("cluster: the leases of %zu device(s) ran out before "
 		    "they could be renewed (database unreachable?): not acting "
 		    "for them", n);
@@ -848,7 +859,6 @@ cluster_apply(struct cluster *c, const json_t *doc)
 	c->st.share = (size_t)json_integer_value(json_object_get(doc,
 	    "share"));
 	c->st.live = (size_t)json_integer_value(json_object_get(doc, "live"));
-	c->st.held = cluster_held(c);
 	if (gain->n > 0) {
 		log_info("cluster: %zu device(s) claimed; loading their open "
 		    "state", gain->n);
@@ -976,15 +986,6 @@ cluster_notify_cb(struct store *st, const char *channel, const char *payload,
 }
 
 /* Stats --------------------------------------------------------------- */
-
-void
-cluster_get_stats(struct herald *h, struct cluster_stats *s)
-{
-	if (h->cluster != NULL)
-		*s = h->cluster->st;
-	else
-		memset(s, 0, sizeof(*s));
-}
 
 static void
 cluster_publish(struct cluster *c, int final)

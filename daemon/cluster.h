@@ -46,20 +46,6 @@ int64_t		 cluster_epoch(struct herald *, int64_t device_id);
  */
 int		 cluster_accept(struct herald *, const struct herald_event *);
 
-/* Counters for /healthz, /metrics and the stats line. */
-struct cluster_stats {
-	unsigned long long	rounds, round_errors;
-	unsigned long long	gained, lost, released;
-	unsigned long long	ring_kept, ring_dropped, ring_replayed;
-	unsigned long long	ring_skipped;	/* stored by the previous owner */
-	unsigned long long	poll_dropped;
-	unsigned long long	fenced;		/* writes refused (rules) */
-	size_t			held;		/* leases held now */
-	size_t			share;		/* last computed share */
-	size_t			live;		/* live instances seen */
-};
-void		 cluster_get_stats(struct herald *, struct cluster_stats *);
-
 /*
  * SIGTERM: give the held leases back once the writes decided for them are
  * out, then leave the loop (at most 3 s; standalone at once).
